@@ -1,0 +1,67 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+// Layers (see docs/architecture.md): the CLI sits on BridgeClient, which uses BridgeWire (pure
+// framing and messages), MFPKit (pure domain) and BridgeLink (every syscall, termios, libudev,
+// libusb). MFPEmulator is the device side on the same pure layers.
+let package = Package(
+    name: "mfpbridge",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "mfpbridge", targets: ["mfpbridge"]),
+        .library(name: "BridgeClient", targets: ["BridgeClient"]),
+        .library(name: "MFPEmulator", targets: ["MFPEmulator"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    ],
+    targets: [
+        // System libraries: headers and link flags come from pkg-config.
+        .systemLibrary(name: "CLibUSB", pkgConfig: "libusb-1.0", providers: [.apt(["libusb-1.0-0-dev"])]),
+        .systemLibrary(name: "CLibUDev", pkgConfig: "libudev", providers: [.apt(["libudev-dev"])]),
+        // Small C helpers Swift cannot express: variadic ioctl, the CPU's CRC32C instruction.
+        .target(name: "CMFPBridgeShims"),
+
+        // Pure layers: no I/O.
+        .target(name: "MFPKit", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "BridgeWire", dependencies: ["MFPKit", "CMFPBridgeShims"]),
+
+        // Every libc, libudev and libusb call lives here.
+        .target(name: "BridgeLink", dependencies: [
+            "BridgeWire", "CMFPBridgeShims", "CLibUDev", "CLibUSB",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .target(name: "BridgeClient", dependencies: [
+            "MFPKit", "BridgeWire", "BridgeLink",
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .target(name: "MFPEmulator", dependencies: [
+            "MFPKit", "BridgeWire", "BridgeLink",
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .executableTarget(name: "mfpbridge", dependencies: [
+            "BridgeClient", "MFPEmulator", "BridgeLink", "MFPKit",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        // Prints speed ratios measured in one run (docs/performance.md); never part of the tests.
+        .executableTarget(name: "mfpbridge-bench", dependencies: ["BridgeWire", "CMFPBridgeShims"]),
+
+        .testTarget(name: "MFPKitTests", dependencies: ["MFPKit"]),
+        .testTarget(name: "BridgeWireTests", dependencies: ["BridgeWire", "MFPKit"]),
+        .testTarget(name: "BridgeLinkTests", dependencies: ["BridgeLink", "BridgeWire"]),
+        .testTarget(name: "EmulatorTests", dependencies: ["MFPEmulator", "BridgeClient", "BridgeLink", "MFPKit"]),
+        .testTarget(name: "CLITests", dependencies: ["MFPKit"]),
+    ]
+)
+
+for target in package.targets where target.type != .system {
+    var settings = target.swiftSettings ?? []
+    settings.append(.swiftLanguageMode(.v6))
+    settings.append(.enableUpcomingFeature("ExistentialAny"))
+    target.swiftSettings = settings
+}

@@ -1,0 +1,19 @@
+#ifndef CMFPBRIDGE_SHIMS_H
+#define CMFPBRIDGE_SHIMS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+// CRC32C (Castagnoli) with the CPU's instruction (x86-64 SSE4.2 or ARMv8 CRC).
+// `crc` is the running value *without* the final inversion; callers do the inversions.
+// Returns 1 when the running CPU has the instruction, 0 otherwise (then do not call the update).
+int mfpb_crc32c_hw_available(void);
+uint32_t mfpb_crc32c_hw_update(uint32_t crc, const uint8_t *bytes, size_t count);
+
+// ioctl is variadic and cannot be called from Swift: the terminal requests the links need.
+// Each returns what ioctl returns (-1 with errno set on failure).
+int mfpb_tty_set_exclusive(int fd);      // TIOCEXCL
+int mfpb_tty_clear_exclusive(int fd);    // TIOCNXCL
+int mfpb_tty_bytes_waiting(int fd, int *count); // FIONREAD
+
+#endif
