@@ -33,18 +33,20 @@ let package = Package(
             "BridgeWire", "CMFPBridgeShims", "CLibUDev", "CLibUSB",
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // Durable files (temp, fsync, rename, directory fsync); later the checkpoint journal and streaming.
+        .target(name: "BridgeTransfer", dependencies: ["MFPKit", "BridgeWire", "BridgeLink"]),
         .target(name: "BridgeClient", dependencies: [
-            "MFPKit", "BridgeWire", "BridgeLink",
+            "MFPKit", "BridgeWire", "BridgeLink", "BridgeTransfer",
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "MFPEmulator", dependencies: [
-            "MFPKit", "BridgeWire", "BridgeLink",
+            "MFPKit", "BridgeWire", "BridgeLink", "BridgeTransfer",
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "mfpbridge", dependencies: [
-            "BridgeClient", "MFPEmulator", "BridgeLink", "MFPKit",
+            "BridgeClient", "MFPEmulator", "BridgeLink", "BridgeTransfer", "MFPKit",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -54,7 +56,7 @@ let package = Package(
         .testTarget(name: "MFPKitTests", dependencies: ["MFPKit"]),
         .testTarget(name: "BridgeWireTests", dependencies: ["BridgeWire", "MFPKit"]),
         .testTarget(name: "BridgeLinkTests", dependencies: ["BridgeLink", "BridgeWire"]),
-        .testTarget(name: "EmulatorTests", dependencies: ["MFPEmulator", "BridgeClient", "BridgeLink", "MFPKit"]),
+        .testTarget(name: "EmulatorTests", dependencies: ["MFPEmulator", "BridgeClient", "BridgeLink", "BridgeTransfer", "MFPKit"]),
         .testTarget(name: "CLITests", dependencies: ["MFPKit"]),
     ]
 )

@@ -1,6 +1,11 @@
+#define _GNU_SOURCE
 #include "CMFPBridgeShims.h"
 
+#include <stdlib.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <fcntl.h>
 #include <termios.h>
 
 #if defined(__x86_64__)
@@ -65,3 +70,10 @@ uint32_t mfpb_crc32c_hw_update(uint32_t crc, const uint8_t *bytes, size_t count)
 int mfpb_tty_set_exclusive(int fd) { return ioctl(fd, TIOCEXCL); }
 int mfpb_tty_clear_exclusive(int fd) { return ioctl(fd, TIOCNXCL); }
 int mfpb_tty_bytes_waiting(int fd, int *count) { return ioctl(fd, FIONREAD, count); }
+
+int mfpb_posix_openpt(int flags) { return posix_openpt(flags); }
+int mfpb_grantpt(int fd) { return grantpt(fd); }
+int mfpb_unlockpt(int fd) { return unlockpt(fd); }
+int mfpb_ptsname_r(int fd, char *buffer, size_t size) { return ptsname_r(fd, buffer, size); }
+int mfpb_pipe2(int fds[2], int flags) { return pipe2(fds, flags); }
+int mfpb_accept4(int fd, int flags) { return accept4(fd, NULL, NULL, flags); }

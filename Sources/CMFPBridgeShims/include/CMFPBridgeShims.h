@@ -16,4 +16,14 @@ int mfpb_tty_set_exclusive(int fd);      // TIOCEXCL
 int mfpb_tty_clear_exclusive(int fd);    // TIOCNXCL
 int mfpb_tty_bytes_waiting(int fd, int *count); // FIONREAD
 
+
+// GNU and XSI functions the Glibc module does not export (it is built without _GNU_SOURCE).
+// Each returns what the libc function returns, with errno set on failure.
+int mfpb_posix_openpt(int flags);
+int mfpb_grantpt(int fd);
+int mfpb_unlockpt(int fd);
+int mfpb_ptsname_r(int fd, char *buffer, size_t size);
+int mfpb_pipe2(int fds[2], int flags);
+int mfpb_accept4(int fd, int flags);
+
 #endif

@@ -1,0 +1,55 @@
+import BridgeLink
+
+/// Where a device is: `serial:/dev/ttyX[@BAUD]`, `unix:/path`, `emulated:PROFILE`
+/// (and `usb:...` once the USB link lands).
+public enum DeviceAddress: Sendable, Equatable, CustomStringConvertible {
+    case serial(path: String, baudRate: Int)
+    case unix(path: String)
+    case emulated(profile: String)
+
+    public static let help = "serial:/dev/ttyUSB0[@115200], unix:/path/to/socket or emulated:PROFILE"
+
+    public static func parse(_ text: String) throws(BridgeError) -> DeviceAddress {
+        if text.hasPrefix("serial:") {
+            do {
+                let (path, baud) = try SerialAddress.parse(text)
+                return .serial(path: path, baudRate: baud)
+            } catch {
+                throw BridgeError(.usage, error.message)
+            }
+        }
+        if text.hasPrefix("unix:"), text.count > 5 {
+            return .unix(path: String(text.dropFirst(5)))
+        }
+        if text.hasPrefix("emulated:"), text.count > 9 {
+            return .emulated(profile: String(text.dropFirst(9)))
+        }
+        if text.hasPrefix("usb:") {
+            throw BridgeError(.usage, "usb: addresses are not supported by this build yet; use \(help)")
+        }
+        throw BridgeError(.usage, "'\(text)' is not a device address; use \(help)")
+    }
+
+    public var description: String {
+        switch self {
+        case let .serial(path, baud): "serial:\(path)@\(baud)"
+        case let .unix(path): "unix:\(path)"
+        case let .emulated(profile): "emulated:\(profile)"
+        }
+    }
+
+    /// Opens a link for the addresses that name one directly (`emulated:` is started by the caller).
+    public func openLink() throws(BridgeError) -> any Link {
+        do {
+            switch self {
+            case let .serial(path, baud): return try SerialLink.open(path: path, baudRate: baud)
+            case let .unix(path): return try SocketLink.connect(path: path)
+            case .emulated: throw BridgeError(.failure, "emulated addresses are started by the command, not opened")
+            }
+        } catch let error as BridgeError {
+            throw error
+        } catch {
+            throw BridgeError(error.code == .busy ? .unreachable : .unreachable, "cannot open \(self): \(error.message)")
+        }
+    }
+}

@@ -1,0 +1,119 @@
+import BridgeLink
+import BridgeWire
+import Logging
+import MFPKit
+
+/// A conversation with one device: hello (version negotiation), login, requests.
+///
+/// Requests are answered by id; answers to older ids and damaged frames are skipped, and an
+/// idempotent request is sent again when its answer was lost on a noisy line.
+public final class DeviceSession {
+    public let channel: FrameChannel
+    let logger: Logger
+    private var nextID: UInt32 = 1
+    public private(set) var device: (model: String, serialNumber: String, firmware: String, version: Int)?
+
+    public init(link: any Link, logger: Logger) {
+        self.channel = FrameChannel(link: link)
+        self.logger = logger
+    }
+
+    public func close() { channel.close() }
+
+    /// Sends `request` and waits for its answer; `attempts` > 1 only for requests safe to repeat.
+    public func call(_ request: Request, timeout: Duration = .seconds(3), attempts: Int = 3) throws(BridgeError) -> Response {
+        for attempt in 1...attempts {
+            let id = nextID
+            nextID &+= 1
+            do {
+                try channel.send(Frame(type: .request, id: id, payload: request.encoded()))
+                let clock = ContinuousClock()
+                let deadline = clock.now.advanced(by: timeout)
+                while let frame = try channel.receive(timeout: clock.now.duration(to: deadline)) {
+                    guard frame.type == .response, frame.id == id || frame.id == 0 else { continue }
+                    do {
+                        return try Response.decode(frame.payload)
+                    } catch {
+                        throw BridgeError(.failure, "the device sent an answer this bridge cannot read: \(error)")
+                    }
+                }
+            } catch let error as LinkError {
+                throw Self.linkFailure(error)
+            } catch let error as BridgeError {
+                throw error
+            } catch {
+                throw BridgeError(.failure, "\(error)")
+            }
+            logger.debug("no answer to \(request.op) (attempt \(attempt) of \(attempts))")
+        }
+        throw BridgeError(.unreachable, "the device did not answer (\(request.op)); check the cable, the port and the baud rate, and that the machine is on")
+    }
+
+    static func linkFailure(_ error: LinkError) -> BridgeError {
+        switch error.code {
+        case .vanished, .closed:
+            BridgeError(.unreachable, "lost the device: \(error.message)")
+        default:
+            BridgeError(.unreachable, error.message)
+        }
+    }
+
+    /// Opens the session: agrees on a protocol version.
+    public func hello() throws(BridgeError) {
+        let response = try call(.hello(minVersion: ProtocolVersion.minimum, maxVersion: ProtocolVersion.maximum,
+                                       software: "mfpbridge"))
+        switch response {
+        case let .hello(version, model, serialNumber, firmware):
+            device = (model, serialNumber, firmware, version)
+        case let .failure(failure) where failure.code == .unsupportedVersion:
+            throw BridgeError(.failure, "the device does not speak this bridge's protocol: \(failure.message); update mfpbridge")
+        default:
+            throw Self.unexpected(response, to: "hello")
+        }
+    }
+
+    /// R1: challenge-response login; the password never crosses the link.
+    public func login(user: String, password: String) throws(BridgeError) {
+        let challenge = try call(.loginChallenge(user: user))
+        guard case let .challenge(saltHex, nonceHex) = challenge,
+              let salt = [UInt8](hexString: saltHex), let nonce = [UInt8](hexString: nonceHex) else {
+            throw Self.unexpected(challenge, to: "login-challenge")
+        }
+        let proof = LoginProof.proof(password: password, salt: salt, nonce: nonce)
+        // Not repeated: a lost answer would count as a second failed attempt on the device.
+        let response = try call(.login(user: user, proof: proof.hexString), timeout: .seconds(5), attempts: 1)
+        switch response {
+        case .loggedIn:
+            return
+        case let .failure(failure):
+            throw Self.failure(failure)
+        default:
+            throw Self.unexpected(response, to: "login")
+        }
+    }
+
+    public func status() throws(BridgeError) -> DeviceStatus {
+        let response = try call(.status)
+        switch response {
+        case let .status(status): return status
+        case let .failure(failure): throw Self.failure(failure)
+        default: throw Self.unexpected(response, to: "status")
+        }
+    }
+
+    /// Maps a device refusal to the exit status its rule calls for.
+    public static func failure(_ failure: DeviceFailure) -> BridgeError {
+        let status: ExitStatus = switch failure.code {
+        case .authenticationRequired, .authenticationFailed, .lockedOut, .notAdministrator: .authentication
+        case .refused, .busy, .notReserved: .refusedByDeviceState
+        case .unsupportedVersion, .badRequest: .failure
+        }
+        let prefix = failure.rule.map { "\($0.rawValue): " } ?? ""
+        return BridgeError(status, prefix + failure.message, blockers: failure.blockers)
+    }
+
+    static func unexpected(_ response: Response, to op: String) -> BridgeError {
+        if case let .failure(refusal) = response { return Self.failure(refusal) }
+        return BridgeError(.failure, "the device answered \(op) unexpectedly")
+    }
+}

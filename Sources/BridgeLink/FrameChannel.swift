@@ -1,0 +1,57 @@
+import BridgeWire
+import Synchronization
+
+/// Frames over a link: encodes with the link's framing, decodes what arrives, and skips damaged
+/// frames (counting them), so that noise on a serial line costs a retry, never a crash.
+///
+/// `send` may be called from any thread; `receive` from one thread at a time.
+public final class FrameChannel: Sendable {
+    public let link: any Link
+    private let decoder: Mutex<any FrameDecoder>
+    private let damaged = Atomic<Int>(0)
+
+    public init(link: any Link) {
+        self.link = link
+        self.decoder = Mutex(makeFrameDecoder(link.framing))
+    }
+
+    /// Damaged frames and garbage seen so far.
+    public var damagedFrames: Int { damaged.load(ordering: .relaxed) }
+
+    public func send(_ frame: Frame) throws(LinkError) {
+        try link.send(FrameEncoder.encode(frame, framing: link.framing))
+    }
+
+    /// The next decoded event, or `nil` when `timeout` passes with no complete frame.
+    public func receiveEvent(timeout: Duration) throws(LinkError) -> DecodeEvent? {
+        let clock = ContinuousClock()
+        let deadline = clock.now.advanced(by: timeout)
+        while true {
+            if let event = decoder.withLock({ $0.next() }) {
+                if case .damaged = event { damaged.add(1, ordering: .relaxed) }
+                return event
+            }
+            let remaining = clock.now.duration(to: deadline)
+            guard remaining > .zero else { return nil }
+            let bytes = try link.receive(maxBytes: 64 * 1024, timeout: remaining)
+            if !bytes.isEmpty {
+                decoder.withLock { decoder in
+                    bytes.withUnsafeBytes { decoder.feed($0) }
+                }
+            }
+        }
+    }
+
+    /// The next intact frame, or `nil` on timeout.
+    public func receive(timeout: Duration) throws(LinkError) -> Frame? {
+        let clock = ContinuousClock()
+        let deadline = clock.now.advanced(by: timeout)
+        while true {
+            let remaining = clock.now.duration(to: deadline)
+            guard remaining > .zero, let event = try receiveEvent(timeout: remaining) else { return nil }
+            if case let .frame(frame) = event { return frame }
+        }
+    }
+
+    public func close() { link.close() }
+}

@@ -1,0 +1,217 @@
+// Frame encoder, the parts both decoders share, and the raw (stream) decoder.
+// Byte layout: docs/protocol.md, "Frames".
+
+/// Turns frames into bytes for a link.
+public enum FrameEncoder {
+    /// The frame's bytes: header, payload, payload CRC; for `.cobs`, COBS-encoded and followed by
+    /// one zero byte. Traps if the payload is longer than `Frame.maxPayload`.
+    public static func encode(_ frame: Frame, framing: Framing) -> [UInt8] {
+        let raw = encodeRaw(frame)
+        switch framing {
+        case .raw:
+            return raw
+        case .cobs:
+            var out = raw.withUnsafeBytes { COBS.encode($0) }
+            out.append(0)
+            return out
+        }
+    }
+
+    static func encodeRaw(_ frame: Frame) -> [UInt8] {
+        let length = frame.payload.count
+        precondition(length <= Frame.maxPayload, "frame payload of \(length) bytes exceeds Frame.maxPayload")
+        var out = [UInt8]()
+        out.reserveCapacity(Frame.headerSize + length + Frame.trailerSize)
+        out.append(Frame.magic.0)
+        out.append(Frame.magic.1)
+        out.append(frame.version)
+        out.append(frame.type.rawValue)
+        appendLittleEndian(frame.flags.rawValue, to: &out)
+        appendLittleEndian(frame.id, to: &out)
+        appendLittleEndian(frame.offset, to: &out)
+        appendLittleEndian(UInt32(length), to: &out)
+        let headerCRC = out.withUnsafeBytes { CRC32C.checksum($0) }
+        appendLittleEndian(headerCRC, to: &out)
+        out.append(contentsOf: frame.payload)
+        let payloadCRC = frame.payload.withUnsafeBytes { CRC32C.checksum($0) }
+        appendLittleEndian(payloadCRC, to: &out)
+        return out
+    }
+
+    private static func appendLittleEndian<T: FixedWidthInteger>(_ value: T, to out: inout [UInt8]) {
+        var v = value.littleEndian
+        withUnsafeBytes(of: &v) { out.append(contentsOf: $0) }
+    }
+}
+
+/// Turns bytes from a link into frames. Feed whatever arrived, then call `next()` until it returns
+/// nil. Any split of the same input gives the same events. Between two drains a decoder holds at
+/// most one incomplete frame plus what was fed since the last drain.
+public protocol FrameDecoder: Sendable {
+    mutating func feed(_ bytes: UnsafeRawBufferPointer)
+    /// The next frame or damage report, or nil when more input is needed.
+    mutating func next() -> DecodeEvent?
+    /// Input bytes dropped so far (noise, damaged frames), delimiters not included.
+    var discardedBytes: Int { get }
+}
+
+extension FrameDecoder {
+    public mutating func feed(_ bytes: [UInt8]) {
+        bytes.withUnsafeBytes { feed($0) }
+    }
+
+    /// Every event available now.
+    public mutating func drain() -> [DecodeEvent] {
+        var events: [DecodeEvent] = []
+        while let event = next() { events.append(event) }
+        return events
+    }
+}
+
+/// The decoder for a link's framing.
+public func makeFrameDecoder(_ framing: Framing) -> any FrameDecoder {
+    switch framing {
+    case .raw: RawFrameDecoder()
+    case .cobs: COBSFrameDecoder()
+    }
+}
+
+// MARK: - Shared parsing
+
+/// A header whose magic and CRC are correct and whose fields this version accepts.
+struct FrameHeader {
+    enum Parsed {
+        case success(FrameHeader)
+        case failure(FrameDamage)
+    }
+
+    var version: UInt8
+    var type: FrameType
+    var flags: FrameFlags
+    var id: UInt32
+    var offset: UInt64
+    var payloadLength: Int
+
+    var frameSize: Int { Frame.headerSize + payloadLength + Frame.trailerSize }
+
+    /// Checks the first `Frame.headerSize` bytes of `bytes` (which must hold that many): magic,
+    /// header CRC, then version, type and length, in that order.
+    static func parse(_ bytes: UnsafeRawBufferPointer) -> Parsed {
+        precondition(bytes.count >= Frame.headerSize)
+        guard bytes[0] == Frame.magic.0, bytes[1] == Frame.magic.1 else { return .failure(.badHeaderChecksum) }
+        let stored = load(UInt32.self, bytes, 22)
+        let computed = CRC32C.checksum(UnsafeRawBufferPointer(rebasing: bytes[0..<22]))
+        guard stored == computed else { return .failure(.badHeaderChecksum) }
+        let version = bytes[2]
+        guard version == Frame.currentVersion else { return .failure(.unsupportedVersion(version)) }
+        guard let type = FrameType(rawValue: bytes[3]) else { return .failure(.unknownType(bytes[3])) }
+        let length = load(UInt32.self, bytes, 18)
+        guard length <= UInt32(Frame.maxPayload) else { return .failure(.tooLong) }
+        return .success(FrameHeader(
+            version: version, type: type,
+            flags: FrameFlags(rawValue: load(UInt16.self, bytes, 4)),
+            id: load(UInt32.self, bytes, 6),
+            offset: load(UInt64.self, bytes, 10),
+            payloadLength: Int(length)))
+    }
+
+    /// Checks the payload CRC of the frame at the start of `bytes` (which holds `frameSize` bytes
+    /// or more) and builds it.
+    func frame(from bytes: UnsafeRawBufferPointer) -> DecodeEvent {
+        let payload = UnsafeRawBufferPointer(rebasing: bytes[Frame.headerSize..<(Frame.headerSize + payloadLength)])
+        let stored = FrameHeader.load(UInt32.self, bytes, Frame.headerSize + payloadLength)
+        guard CRC32C.checksum(payload) == stored else { return .damaged(.badPayloadChecksum(id: id)) }
+        return .frame(Frame(type: type, id: id, offset: offset, flags: flags, payload: Array(payload), version: version))
+    }
+
+    static func load<T: FixedWidthInteger>(_: T.Type, _ bytes: UnsafeRawBufferPointer, _ offset: Int) -> T {
+        T(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: T.self))
+    }
+}
+
+// MARK: - Raw (stream) decoder
+
+/// Decodes frames sent back to back (sockets, USB). After damage it resynchronizes on the next
+/// valid header: see docs/protocol.md, "Stream framing".
+public struct RawFrameDecoder: FrameDecoder {
+    private var buffer: [UInt8] = []
+    /// First byte not yet consumed.
+    private var start = 0
+    /// The valid header at `start` whose frame is still incomplete.
+    private var pending: FrameHeader?
+    /// Dropping bytes after damage; noise is reported once per resynchronization.
+    private var resynchronizing = false
+    public private(set) var discardedBytes = 0
+
+    public init() {}
+
+    public mutating func feed(_ bytes: UnsafeRawBufferPointer) {
+        if start == buffer.count {
+            buffer.removeAll(keepingCapacity: true)
+            start = 0
+        }
+        buffer.append(contentsOf: bytes)
+    }
+
+    public mutating func next() -> DecodeEvent? {
+        let event = buffer.withUnsafeBytes { step($0) }
+        compact()
+        return event
+    }
+
+    private mutating func step(_ all: UnsafeRawBufferPointer) -> DecodeEvent? {
+        while true {
+            let available = all.count - start
+            if let header = pending {
+                guard available >= header.frameSize else { return nil }
+                pending = nil
+                let event = header.frame(from: UnsafeRawBufferPointer(rebasing: all[start..<(start + header.frameSize)]))
+                start += header.frameSize
+                resynchronizing = false
+                if case .damaged = event { discardedBytes += header.frameSize }
+                return event
+            }
+            guard available > 0 else { return nil }
+            let isMagicStart = all[start] == Frame.magic.0 && (available < 2 || all[start + 1] == Frame.magic.1)
+            if !isMagicStart {
+                if !resynchronizing {
+                    resynchronizing = true
+                    return .damaged(.badHeaderChecksum)
+                }
+                // Drop everything up to the next possible magic byte.
+                var next = start + 1
+                while next < all.count && all[next] != Frame.magic.0 { next += 1 }
+                discardedBytes += next - start
+                start = next
+                continue
+            }
+            guard available >= Frame.headerSize else { return nil }
+            switch FrameHeader.parse(UnsafeRawBufferPointer(rebasing: all[start..<(start + Frame.headerSize)])) {
+            case .success(let header):
+                pending = header
+            case .failure(let damage):
+                // A header with a correct CRC was really sent: always report it. Noise is reported
+                // once per resynchronization.
+                let report: Bool
+                switch damage {
+                case .unsupportedVersion, .unknownType, .tooLong: report = true
+                default: report = !resynchronizing
+                }
+                resynchronizing = true
+                start += 1
+                discardedBytes += 1
+                if report { return .damaged(damage) }
+            }
+        }
+    }
+
+    private mutating func compact() {
+        if start == buffer.count {
+            buffer.removeAll(keepingCapacity: buffer.capacity <= 2 * Frame.maxFrameSize)
+            start = 0
+        } else if start >= 1 << 16 && start >= buffer.count / 2 {
+            buffer.removeSubrange(0..<start)
+            start = 0
+        }
+    }
+}

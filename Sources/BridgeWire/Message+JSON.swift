@@ -1,0 +1,175 @@
+import Foundation
+import MFPKit
+
+// One flat JSON object per message; absent fields are omitted. Keys are sorted so that the
+// same message always gives the same bytes (the test vectors in docs/protocol.md rely on it).
+
+private struct Body: Codable {
+    var op: String
+    var minVersion: Int?
+    var maxVersion: Int?
+    var software: String?
+    var user: String?
+    var proof: String?
+    var operation: String?
+    var categories: [SettingCategory]?
+    var token: String?
+    var version: Int?
+    var model: String?
+    var serialNumber: String?
+    var firmware: String?
+    var salt: String?
+    var nonce: String?
+    var role: String?
+    var status: DeviceStatus?
+    var expiresInSeconds: Int?
+    var error: DeviceFailure?
+
+    init(op: String) { self.op = op }
+}
+
+private func makeEncoder() -> JSONEncoder {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+    encoder.dateEncodingStrategy = .iso8601
+    return encoder
+}
+
+private func makeDecoder() -> JSONDecoder {
+    let decoder = JSONDecoder()
+    decoder.dateDecodingStrategy = .iso8601
+    return decoder
+}
+
+private func encodeBody(_ body: Body) -> [UInt8] {
+    // Encoding plain Codable values cannot fail.
+    Array(try! makeEncoder().encode(body))
+}
+
+private func decodeBody(_ bytes: [UInt8]) throws(MessageDecodingError) -> Body {
+    do {
+        return try makeDecoder().decode(Body.self, from: Data(bytes))
+    } catch {
+        throw MessageDecodingError(description: "malformed control message: \(error)")
+    }
+}
+
+private func required<T>(_ value: T?, _ name: String, _ op: String) throws(MessageDecodingError) -> T {
+    guard let value else { throw MessageDecodingError(description: "message \(op) lacks \(name)") }
+    return value
+}
+
+extension Request {
+    public func encoded() -> [UInt8] {
+        var body = Body(op: op)
+        switch self {
+        case let .hello(minVersion, maxVersion, software):
+            body.minVersion = minVersion
+            body.maxVersion = maxVersion
+            body.software = software
+        case let .loginChallenge(user):
+            body.user = user
+        case let .login(user, proof):
+            body.user = user
+            body.proof = proof
+        case .status:
+            break
+        case let .reserve(operation, categories):
+            body.operation = operation
+            body.categories = categories
+        case let .keepalive(token), let .release(token):
+            body.token = token
+        }
+        return encodeBody(body)
+    }
+
+    public static func decode(_ bytes: [UInt8]) throws(MessageDecodingError) -> Request {
+        let body = try decodeBody(bytes)
+        let op = body.op
+        switch op {
+        case "hello":
+            return .hello(minVersion: try required(body.minVersion, "minVersion", op),
+                          maxVersion: try required(body.maxVersion, "maxVersion", op),
+                          software: body.software ?? "")
+        case "login-challenge":
+            return .loginChallenge(user: try required(body.user, "user", op))
+        case "login":
+            return .login(user: try required(body.user, "user", op), proof: try required(body.proof, "proof", op))
+        case "status":
+            return .status
+        case "reserve":
+            return .reserve(operation: try required(body.operation, "operation", op), categories: body.categories ?? [])
+        case "keepalive":
+            return .keepalive(token: try required(body.token, "token", op))
+        case "release":
+            return .release(token: try required(body.token, "token", op))
+        default:
+            throw MessageDecodingError(description: "unknown request \(op)")
+        }
+    }
+}
+
+extension Response {
+    public func encoded() -> [UInt8] {
+        var body: Body
+        switch self {
+        case let .hello(version, model, serialNumber, firmware):
+            body = Body(op: "hello")
+            body.version = version
+            body.model = model
+            body.serialNumber = serialNumber
+            body.firmware = firmware
+        case let .challenge(salt, nonce):
+            body = Body(op: "challenge")
+            body.salt = salt
+            body.nonce = nonce
+        case let .loggedIn(user, role):
+            body = Body(op: "logged-in")
+            body.user = user
+            body.role = role
+        case let .status(status):
+            body = Body(op: "status")
+            body.status = status
+        case let .reserved(token, expiresInSeconds):
+            body = Body(op: "reserved")
+            body.token = token
+            body.expiresInSeconds = expiresInSeconds
+        case .ok:
+            body = Body(op: "ok")
+        case let .failure(failure):
+            body = Body(op: "error")
+            body.error = failure
+        }
+        return encodeBody(body)
+    }
+
+    public static func decode(_ bytes: [UInt8]) throws(MessageDecodingError) -> Response {
+        let body = try decodeBody(bytes)
+        let op = body.op
+        switch op {
+        case "hello":
+            return .hello(version: try required(body.version, "version", op), model: body.model ?? "",
+                          serialNumber: body.serialNumber ?? "", firmware: body.firmware ?? "")
+        case "challenge":
+            return .challenge(salt: try required(body.salt, "salt", op), nonce: try required(body.nonce, "nonce", op))
+        case "logged-in":
+            return .loggedIn(user: try required(body.user, "user", op), role: body.role ?? "")
+        case "status":
+            return .status(try required(body.status, "status", op))
+        case "reserved":
+            return .reserved(token: try required(body.token, "token", op), expiresInSeconds: body.expiresInSeconds ?? 0)
+        case "ok":
+            return .ok
+        case "error":
+            return .failure(try required(body.error, "error", op))
+        default:
+            throw MessageDecodingError(description: "unknown response \(op)")
+        }
+    }
+}
+
+/// The protocol versions this build speaks.
+public enum ProtocolVersion {
+    public static let minimum = 1
+    public static let maximum = 1
+}

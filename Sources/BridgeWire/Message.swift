@@ -1,0 +1,73 @@
+import Foundation
+import MFPKit
+
+/// Control messages: the JSON bodies of request, response and event frames (docs/protocol.md,
+/// "Control messages"). Every body is one JSON object whose `op` names it.
+public enum Request: Sendable, Equatable {
+    /// Opens a session; the device picks the highest version both sides speak.
+    case hello(minVersion: Int, maxVersion: Int, software: String)
+    /// R1, step 1: asks for the account's salt and a fresh nonce.
+    case loginChallenge(user: String)
+    /// R1, step 2: HMAC-SHA-256 of the nonce keyed by SHA-256(salt || password), in hex.
+    case login(user: String, proof: String)
+    case status
+    /// R4/R5: takes the device's exclusive import/export reservation, if nothing blocks it.
+    case reserve(operation: String, categories: [SettingCategory])
+    case keepalive(token: String)
+    case release(token: String)
+
+    public var op: String {
+        switch self {
+        case .hello: "hello"
+        case .loginChallenge: "login-challenge"
+        case .login: "login"
+        case .status: "status"
+        case .reserve: "reserve"
+        case .keepalive: "keepalive"
+        case .release: "release"
+        }
+    }
+}
+
+public enum Response: Sendable, Equatable {
+    case hello(version: Int, model: String, serialNumber: String, firmware: String)
+    case challenge(salt: String, nonce: String)
+    case loggedIn(user: String, role: String)
+    case status(DeviceStatus)
+    case reserved(token: String, expiresInSeconds: Int)
+    case ok
+    case failure(DeviceFailure)
+}
+
+/// A refusal or error from the device, with the rule behind it where there is one.
+public struct DeviceFailure: Codable, Sendable, Equatable, Error, CustomStringConvertible {
+    public enum Code: String, Codable, Sendable {
+        case unsupportedVersion = "unsupported-version"
+        case badRequest = "bad-request"
+        case authenticationRequired = "authentication-required"
+        case authenticationFailed = "authentication-failed"
+        case lockedOut = "locked-out"
+        case notAdministrator = "not-administrator"
+        case refused
+        case busy
+        case notReserved = "not-reserved"
+    }
+
+    public var code: Code
+    public var message: String
+    public var rule: RuleID?
+    public var blockers: [Blocker]
+
+    public init(code: Code, message: String, rule: RuleID? = nil, blockers: [Blocker] = []) {
+        self.code = code
+        self.message = message
+        self.rule = rule
+        self.blockers = blockers
+    }
+
+    public var description: String { message }
+}
+
+public struct MessageDecodingError: Error, Sendable, CustomStringConvertible {
+    public var description: String
+}

@@ -1,0 +1,79 @@
+import BridgeWire
+import Foundation
+import MFPKit
+
+extension VirtualMFP {
+    /// Carries out a control command and returns what to print (a job id, a status, or "ok").
+    public func apply(_ command: ControlCommand) throws -> String {
+        try mutate { core in
+            expireReservation(&core)
+            let busy = core.reservation != nil
+            switch command {
+            case let .jobStart(function):
+                // R4: while an import/export holds the device, it refuses these functions.
+                if busy, function.refusedDuringImportExport {
+                    throw EmulatorError("busy: import/export in progress (R4); \(function.displayName) refused")
+                }
+                if core.state.power == .shuttingDown {
+                    throw EmulatorError("the machine is shutting down; \(function.displayName) refused")
+                }
+                if core.state.power == .sleep { core.state.power = .ready }
+                let id = "J\(core.state.nextJobNumber)"
+                core.state.nextJobNumber += 1
+                core.state.jobs.append(ActiveJob(id: id, function: function, startedAt: now()))
+                return id
+            case let .jobFinish(id):
+                guard let id else {
+                    core.state.jobs.removeAll()
+                    return "ok"
+                }
+                guard core.state.jobs.contains(where: { $0.id == id }) else {
+                    throw EmulatorError("no active job \(id); active: \(core.state.jobs.map(\.id).joined(separator: ", "))")
+                }
+                core.state.jobs.removeAll { $0.id == id }
+                return "ok"
+            case let .errorRaise(code):
+                core.state.errorCode = code
+            case .errorClear:
+                core.state.errorCode = nil
+            case .sleep:
+                // R4: the machine does not enter sleep mode during an import/export.
+                if busy { throw EmulatorError("busy: import/export in progress (R4); sleep refused") }
+                if core.state.power == .shuttingDown { throw EmulatorError("the machine is shutting down") }
+                core.state.power = .sleep
+            case .wake:
+                if core.state.power == .sleep { core.state.power = .ready }
+            case .shutdown:
+                core.state.power = .shuttingDown
+            case .boot:
+                core.state.power = .ready
+                core.state.jobs.removeAll()
+                core.reservation = nil
+            case let .syncRole(role):
+                core.state.sync.role = role
+                if role == .none { core.state.sync.state = .stopped }
+            case let .syncState(state):
+                core.state.sync.state = state
+            case .syncPrepareExport:
+                core.state.sync.exportPreparedAt = now()
+            case let .syncDestination(destination):
+                core.state.sync.connectionDestination = destination
+            case let .policyPassword(set):
+                core.state.securityPolicyPasswordSet = set
+            case let .adminPassword(password):
+                let salt = LoginProof.randomBytes(16)
+                core.state.accounts[profile.administrator.user] = EmulatorState.Account(
+                    salt: salt, verifier: LoginProof.verifier(password: password, salt: salt), role: "Administrator")
+            case .unlockLogins:
+                core.state.failedLogins = 0
+                core.state.lockedUntil = nil
+            case .state:
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+                encoder.dateEncodingStrategy = .iso8601
+                return String(decoding: try encoder.encode(makeStatus(core)), as: UTF8.self)
+            }
+            return "ok"
+        }
+    }
+}

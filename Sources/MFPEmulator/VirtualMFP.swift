@@ -1,0 +1,123 @@
+import BridgeWire
+import Foundation
+import Logging
+import MFPKit
+import Synchronization
+
+/// One virtual multifunction printer: the device side of every rule it enforces itself (R1, R4,
+/// R5), whatever the host checked before.
+///
+/// All state lives behind one lock; every change is saved before it is acknowledged.
+public final class VirtualMFP: Sendable {
+    public let profile: DeviceProfile
+    let store: StateStore
+    let logger: Logger
+    let now: @Sendable () -> Date
+    let core: Mutex<Core>
+
+    /// R1: consecutive wrong passwords before the administrator account locks, and for how long.
+    static let maxFailedLogins = 5
+    static let lockoutSeconds: TimeInterval = 60
+    /// R4: a reservation lapses when the host stops sending keepalives for this long.
+    static let reservationSeconds = 30
+
+    struct Reservation: Sendable {
+        var token: String
+        var operation: String
+        var expires: Date
+    }
+
+    struct Core: Sendable {
+        var state: EmulatorState
+        var reservation: Reservation?
+    }
+
+    /// Per-connection state: who logged in, and the nonce of the pending challenge.
+    public struct Session: Sendable {
+        var user: String?
+        var pendingChallenge: (user: String, nonce: [UInt8])?
+        public init() {}
+    }
+
+    /// Loads the machine from `stateDirectory`, or creates it factory-new from its profile.
+    public init(profile: DeviceProfile, stateDirectory: String, logger: Logger,
+                now: @escaping @Sendable () -> Date = Date.init) throws {
+        self.profile = profile
+        self.store = StateStore(directory: stateDirectory)
+        self.logger = logger
+        self.now = now
+        var state: EmulatorState
+        if let saved = try store.load() {
+            guard saved.profileName == profile.name else {
+                throw EmulatorError("the state in \(stateDirectory) belongs to profile \(saved.profileName), not \(profile.name); use another --state folder")
+            }
+            state = saved
+        } else {
+            state = .factoryNew(profile)
+            try store.save(state)
+        }
+        // A machine that was shutting down when it stopped comes back up ready.
+        if state.power == .shuttingDown {
+            state.power = .ready
+            state.jobs.removeAll()
+            try store.save(state)
+        }
+        core = Mutex(Core(state: state, reservation: nil))
+    }
+
+    /// The status as the device reports it.
+    public func status() -> DeviceStatus {
+        core.withLock { core in
+            expireReservation(&core)
+            return makeStatus(core)
+        }
+    }
+
+    func makeStatus(_ core: Core) -> DeviceStatus {
+        let state = core.state
+        return DeviceStatus(model: profile.model, series: profile.series, firmware: profile.firmwareVersion,
+                            serialNumber: profile.serialNumber, language: profile.displayLanguage,
+                            power: state.power, errorCode: state.errorCode, activeJobs: state.jobs,
+                            sync: state.sync, securityPolicyPasswordSet: state.securityPolicyPasswordSet,
+                            importExportInProgress: core.reservation != nil)
+    }
+
+    func expireReservation(_ core: inout Core) {
+        if let reservation = core.reservation, reservation.expires < now() {
+            logger.notice("import/export reservation \(reservation.token) expired without keepalive")
+            core.reservation = nil
+            resumeSync(&core)
+        }
+    }
+
+    /// R6: sync of personalized data pauses while an import/export holds the device.
+    func pauseSync(_ core: inout Core) {
+        if core.state.sync.state == .running {
+            core.state.sync.state = .paused
+        }
+    }
+
+    func resumeSync(_ core: inout Core) {
+        if core.state.sync.state == .paused, core.state.sync.role != .none {
+            core.state.sync.state = .running
+        }
+    }
+
+    /// Applies `change` to the state and saves it; nothing changes if saving fails.
+    func mutate<T>(_ change: (inout Core) throws -> T) throws -> T {
+        try core.withLock { core in
+            var copy = core
+            let result = try change(&copy)
+            try store.save(copy.state)
+            core = copy
+            return result
+        }
+    }
+}
+
+extension VirtualMFP {
+    /// The profile a state folder belongs to, or `nil` when it holds no state yet.
+    public static func savedProfileName(stateDirectory: String) throws -> String? {
+        try StateStore(directory: stateDirectory).load()?.profileName
+    }
+}

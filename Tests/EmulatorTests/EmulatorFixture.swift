@@ -1,0 +1,48 @@
+import BridgeClient
+import BridgeLink
+import Foundation
+import Logging
+import MFPEmulator
+import MFPKit
+import Testing
+
+let fixtureProfiles = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+    .appendingPathComponent("../../firmware-fixtures/profiles").standardized.path
+
+func temporaryDirectory() throws -> String {
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent("mfpbridge-test-\(UUID().uuidString)").path
+    try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    return path
+}
+
+/// A virtual machine served in-process over a socket pair, with a host session on the other end.
+final class EmulatorFixture {
+    let stateDirectory: String
+    let device: VirtualMFP
+    let server: EmulatorServer
+    let session: DeviceSession
+
+    init(profile: String = "aurora-c5540", stateDirectory: String? = nil) throws {
+        self.stateDirectory = try stateDirectory ?? temporaryDirectory()
+        let logger = Logger(label: "test")
+        device = try VirtualMFP(profile: ProfileCatalog(directory: fixtureProfiles).load(profile),
+                                stateDirectory: self.stateDirectory, logger: logger)
+        let (host, deviceSide) = try SocketLink.pair()
+        server = EmulatorServer(device: device, link: deviceSide, logger: logger)
+        let server = self.server
+        Thread { server.run() }.start()
+        session = DeviceSession(link: host, logger: logger)
+    }
+
+    /// hello + login with the factory password.
+    func loggedIn(password: String = "7654321") throws -> DeviceSession {
+        try session.hello()
+        try session.login(user: "Administrator", password: password)
+        return session
+    }
+
+    deinit {
+        server.stop()
+        session.close()
+    }
+}
