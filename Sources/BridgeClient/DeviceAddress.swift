@@ -40,16 +40,14 @@ public enum DeviceAddress: Sendable, Equatable, CustomStringConvertible {
 
     /// Opens a link for the addresses that name one directly (`emulated:` is started by the caller).
     public func openLink() throws(BridgeError) -> any Link {
-        do {
+        do throws(LinkError) {
             switch self {
             case let .serial(path, baud): return try SerialLink.open(path: path, baudRate: baud)
             case let .unix(path): return try SocketLink.connect(path: path)
-            case .emulated: throw BridgeError(.failure, "emulated addresses are started by the command, not opened")
+            case .emulated: throw LinkError(code: .invalidAddress, message: "emulated addresses are started by the command, not opened")
             }
-        } catch let error as BridgeError {
-            throw error
         } catch {
-            throw BridgeError(error.code == .busy ? .unreachable : .unreachable, "cannot open \(self): \(error.message)")
+            throw BridgeError(.unreachable, "cannot open \(self): \(error.message)")
         }
     }
 }

@@ -21,27 +21,35 @@ public final class PseudoTerminal: Link {
     }
 
     public static func open() throws(LinkError) -> PseudoTerminal {
-        let master: FileDescriptor
-        let slavePath: String
-        let slave: FileDescriptor
+        var settings = termios()
+        SerialLink.applyRaw8N1(&settings)
+        _ = try? Syscall.cfsetspeed(&settings, speed_t(B115200))
+        let ends: (master: Int32, slave: Int32, path: String)
         do throws(SyscallError) {
-            master = FileDescriptor(
-                takingOwnershipOf: try Syscall.openPseudoTerminalMaster(O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC))
-            try Syscall.grantpt(master.raw)
-            try Syscall.unlockpt(master.raw)
-            slavePath = try Syscall.ptsname(master.raw)
-            slave = FileDescriptor(takingOwnershipOf: try Syscall.open(slavePath, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC))
-            var settings = try Syscall.tcgetattr(slave.raw)
-            SerialLink.applyRaw8N1(&settings)
-            try Syscall.tcsetattr(slave.raw, settings)
+            ends = try Syscall.openpty(settings: settings)
         } catch {
             throw LinkError(
                 code: error.errno == EACCES || error.errno == EPERM ? .permissionDenied : .io,
-                message: "cannot create a pseudo-terminal (\(error.call) failed): is /dev/pts mounted and /dev/ptmx accessible?",
+                message: "cannot create a pseudo-terminal: is /dev/pts mounted and /dev/ptmx accessible?",
                 errno: error.errno)
         }
-        let descriptor = try LinkDescriptor(master, kind: .terminal, address: "pty:\(slavePath)", companions: [slave.take()])
-        return PseudoTerminal(slavePath: slavePath, descriptor: descriptor)
+        let master = FileDescriptor(takingOwnershipOf: ends.master)
+        let slave = FileDescriptor(takingOwnershipOf: ends.slave)
+        do throws(SyscallError) {
+            for fd in [master.raw, slave.raw] {
+                try Syscall.setCloseOnExec(fd)
+                try Syscall.setFlags(fd, try Syscall.getFlags(fd) | O_NONBLOCK)
+            }
+            // openpty applied the settings; check they took, as for any serial port.
+            let actual = try Syscall.tcgetattr(slave.raw)
+            if actual.c_lflag & tcflag_t(ICANON | ECHO | ISIG) != 0 || actual.c_oflag & tcflag_t(OPOST) != 0 {
+                throw SyscallError(call: "openpty (raw mode did not take)", errno: EINVAL)
+            }
+        } catch {
+            throw LinkError(code: .io, message: "cannot configure the pseudo-terminal \(ends.path) (\(error.call))", errno: error.errno)
+        }
+        let descriptor = try LinkDescriptor(master, kind: .terminal, address: "pty:\(ends.path)", companions: [slave.take()])
+        return PseudoTerminal(slavePath: ends.path, descriptor: descriptor)
     }
 
     public func send(_ bytes: [UInt8]) throws(LinkError) {

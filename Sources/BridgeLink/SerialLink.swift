@@ -120,20 +120,26 @@ public final class SerialLink: Link {
     }
 
     private static func configureRaw(_ fd: Int32, speed: speed_t, baudRate: Int, path: String) throws(LinkError) {
+        var settings: termios
+        var actual: termios
         do throws(SyscallError) {
-            var settings = try Syscall.tcgetattr(fd)   // ENOTTY -> .notATerminal
+            settings = try Syscall.tcgetattr(fd)   // ENOTTY -> .notATerminal
             applyRaw8N1(&settings)
             try Syscall.cfsetspeed(&settings, speed)
             try Syscall.tcsetattr(fd, settings)
             // tcsetattr succeeds if *any* change took: read back and check every one.
-            var actual = try Syscall.tcgetattr(fd)
-            let problems = differences(wanted: settings, actual: &actual, speed: speed)
-            if !problems.isEmpty {
-                throw LinkError(
-                    code: .io,
-                    message: "the driver of \(path) did not accept raw 8N1 at \(baudRate) baud ("
-                        + problems.joined(separator: ", ") + "): try another rate or another adapter")
-            }
+            actual = try Syscall.tcgetattr(fd)
+        } catch {
+            throw LinkError(error, path: path)
+        }
+        let problems = differences(wanted: settings, actual: &actual, speed: speed)
+        if !problems.isEmpty {
+            throw LinkError(
+                code: .io,
+                message: "the driver of \(path) did not accept raw 8N1 at \(baudRate) baud ("
+                    + problems.joined(separator: ", ") + "): try another rate or another adapter")
+        }
+        do throws(SyscallError) {
             try Syscall.tcflush(fd, TCIOFLUSH)
         } catch {
             throw LinkError(error, path: path)

@@ -21,9 +21,13 @@ public final class SocketLink: Link {
         }
         let fd: FileDescriptor
         do throws(SyscallError) {
+            fd = FileDescriptor(takingOwnershipOf: try Syscall.socket(Int32(SOCK_STREAM.rawValue)))
+        } catch {
+            throw LinkError(code: .io, message: "cannot create a socket for \(address)", errno: error.errno)
+        }
+        do throws(SyscallError) {
             // Blocking for the connect, which then waits at most SO_SNDTIMEO for room in the
             // listener's queue; non-blocking from then on.
-            fd = FileDescriptor(takingOwnershipOf: try Syscall.socket(Int32(SOCK_STREAM.rawValue)))
             try Syscall.setSendTimeout(fd.raw, max(timeout, .milliseconds(1)))
         } catch {
             throw LinkError(code: .io, message: "cannot create a socket for \(address)", errno: error.errno)
@@ -63,6 +67,11 @@ public final class SocketLink: Link {
 
     /// Two connected links, for a device and a host in one process.
     public static func pair() throws(LinkError) -> (SocketLink, SocketLink) {
+        try pair(sendStallTimeout: .seconds(10))
+    }
+
+    /// `pair()` with a shorter send timeout, for tests.
+    static func pair(sendStallTimeout: Duration) throws(LinkError) -> (SocketLink, SocketLink) {
         let ends: (Int32, Int32)
         do throws(SyscallError) {
             ends = try Syscall.socketpair(Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue))
@@ -71,8 +80,8 @@ public final class SocketLink: Link {
         }
         let first = FileDescriptor(takingOwnershipOf: ends.0)
         let second = FileDescriptor(takingOwnershipOf: ends.1)
-        let a = try LinkDescriptor(first, kind: .socket, address: "unix:pair#\(ends.0)")
-        let b = try LinkDescriptor(second, kind: .socket, address: "unix:pair#\(ends.1)")
+        let a = try LinkDescriptor(first, kind: .socket, address: "unix:pair#\(ends.0)", sendStallTimeout: sendStallTimeout)
+        let b = try LinkDescriptor(second, kind: .socket, address: "unix:pair#\(ends.1)", sendStallTimeout: sendStallTimeout)
         return (SocketLink(descriptor: a), SocketLink(descriptor: b))
     }
 

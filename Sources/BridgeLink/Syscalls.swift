@@ -16,10 +16,10 @@ struct SyscallError: Error, Sendable, CustomStringConvertible {
 /// `strerror` without the thread-safety problem.
 func errnoName(_ code: Int32) -> String {
     var buffer = [CChar](repeating: 0, count: 256)
-    // The GNU strerror_r returns a pointer that may or may not be `buffer`.
-    let text = buffer.withUnsafeMutableBufferPointer { strerror_r(code, $0.baseAddress, $0.count) }
-    guard let text else { return "errno \(code)" }
-    return String(cString: text)
+    // The XSI strerror_r: 0 on success, text in `buffer`.
+    let result = buffer.withUnsafeMutableBufferPointer { strerror_r(code, $0.baseAddress!, $0.count) }
+    guard result == 0 else { return "errno \(code)" }
+    return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
 }
 
 enum Syscall {
@@ -80,7 +80,7 @@ enum Syscall {
     }
 
     static func flock(_ fd: Int32, _ operation: Int32) throws(SyscallError) {
-        _ = try valueOrErrno("flock") { Glibc.flock(fd, operation) }
+        _ = try valueOrErrno("flock") { lockFile(fd, operation) }
     }
 
     static func lstat(_ path: String) throws(SyscallError) -> stat {
@@ -100,13 +100,29 @@ enum Syscall {
     }
 
     /// A close-on-exec, non-blocking pipe: (read end, write end).
+    /// (Swift's Glibc module does not export the GNU `pipe2`, so the flags are set right after:
+    /// a process forked by another thread in between could inherit the ends.)
     static func pipe() throws(SyscallError) -> (Int32, Int32) {
         var ends: (Int32, Int32) = (-1, -1)
         _ = try withUnsafeMutableBytes(of: &ends) { (raw) throws(SyscallError) -> Int32 in
             let fds = raw.baseAddress!.assumingMemoryBound(to: Int32.self)
-            return try valueOrErrno("pipe2") { Glibc.pipe2(fds, O_CLOEXEC | O_NONBLOCK) }
+            return try valueOrErrno("pipe") { Glibc.pipe(fds) }
+        }
+        do throws(SyscallError) {
+            for end in [ends.0, ends.1] {
+                try setCloseOnExec(end)
+                try setFlags(end, try getFlags(end) | O_NONBLOCK)
+            }
+        } catch {
+            close(ends.0)
+            close(ends.1)
+            throw error
         }
         return ends
+    }
+
+    static func setCloseOnExec(_ fd: Int32) throws(SyscallError) {
+        _ = try valueOrErrno("fcntl(F_SETFD)") { Glibc.fcntl(fd, F_SETFD, FD_CLOEXEC) }
     }
 
     static func getFlags(_ fd: Int32) throws(SyscallError) -> Int32 {
@@ -145,24 +161,20 @@ enum Syscall {
         _ = try valueOrErrno("ioctl(TIOCNXCL)") { mfpb_tty_clear_exclusive(fd) }
     }
 
-    static func openPseudoTerminalMaster(_ flags: Int32) throws(SyscallError) -> Int32 {
-        try valueOrErrno("posix_openpt") { Glibc.posix_openpt(flags) }
-    }
-
-    static func grantpt(_ fd: Int32) throws(SyscallError) {
-        _ = try valueOrErrno("grantpt") { Glibc.grantpt(fd) }
-    }
-
-    static func unlockpt(_ fd: Int32) throws(SyscallError) {
-        _ = try valueOrErrno("unlockpt") { Glibc.unlockpt(fd) }
-    }
-
-    /// ptsname_r returns the error number itself instead of setting errno.
-    static func ptsname(_ fd: Int32) throws(SyscallError) -> String {
-        var buffer = [CChar](repeating: 0, count: 128)
-        let result = buffer.withUnsafeMutableBufferPointer { Glibc.ptsname_r(fd, $0.baseAddress, $0.count) }
-        if result != 0 { throw SyscallError(call: "ptsname_r", errno: result) }
-        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    /// A new pseudo-terminal whose slave starts with `settings`: (master, slave, slave path).
+    /// glibc's `openpty` does posix_openpt, grantpt, unlockpt and ptsname_r (which Swift's Glibc
+    /// module does not export) and opens the slave. Both ends come back blocking and inheritable:
+    /// the caller sets O_NONBLOCK and FD_CLOEXEC.
+    static func openpty(settings: termios) throws(SyscallError) -> (master: Int32, slave: Int32, path: String) {
+        var master: Int32 = -1
+        var slave: Int32 = -1
+        var settings = settings
+        var name = [CChar](repeating: 0, count: 4096)   // openpty copies the name without a size
+        _ = try name.withUnsafeMutableBufferPointer { (buffer) throws(SyscallError) -> Int32 in
+            try valueOrErrno("openpty") { Glibc.openpty(&master, &slave, buffer.baseAddress, &settings, nil) }
+        }
+        let path = String(decoding: name.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        return (master, slave, path)
     }
 
     // MARK: sockets
@@ -222,10 +234,18 @@ enum Syscall {
         _ = try valueOrErrno("listen") { Glibc.listen(fd, backlog) }
     }
 
+    /// A non-blocking, close-on-exec connection, owned by the caller. (No `accept4` in Swift's
+    /// Glibc module: the flags are set right after; if that fails the connection is closed.)
     static func accept(_ fd: Int32) throws(SyscallError) -> Int32 {
-        try valueOrErrno("accept4") {
-            Glibc.accept4(fd, nil, nil, Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue))
+        let client = try valueOrErrno("accept") { Glibc.accept(fd, nil, nil) }
+        do throws(SyscallError) {
+            try setCloseOnExec(client)
+            try setFlags(client, try getFlags(client) | O_NONBLOCK)
+        } catch {
+            close(client)
+            throw error
         }
+        return client
     }
 
     static func send(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) throws(SyscallError) -> Int {
@@ -248,6 +268,11 @@ enum Syscall {
     static func ignoreBrokenPipeSignal() {
         _ = ignoreSIGPIPEOnce
     }
+}
+
+/// `Glibc.flock` names the struct; unqualified at file scope the call reaches the function.
+private func lockFile(_ fd: Int32, _ operation: Int32) -> Int32 {
+    flock(fd, operation)
 }
 
 private let ignoreSIGPIPEOnce: Void = {

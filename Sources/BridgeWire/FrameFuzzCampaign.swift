@@ -132,13 +132,13 @@ public struct FrameFuzzCampaign: Sendable {
             }
             let noisy = kind == .noisy || rng.chance(1, in: 3)
             for raw in raws {
-                if noisy && rng.chance(1, in: 2) { input += noise(&rng, framing: framing) }
+                if noisy && rng.chance(1, in: 2) { input += noise(&rng, framing: framing, carrying: &allowed) }
                 switch framing {
                 case .raw: input += raw
                 case .cobs: input += COBS.encode(raw) + [0]
                 }
             }
-            if noisy && rng.chance(1, in: 2) { input += noise(&rng, framing: framing) }
+            if noisy && rng.chance(1, in: 2) { input += noise(&rng, framing: framing, carrying: &allowed) }
             if kind == .damaged && (frameMutated.allSatisfy({ !$0 }) || rng.chance(1, in: 2)) {
                 mutateStream(&input, &rng, framing: framing)
                 streamMutated = true
@@ -304,7 +304,7 @@ public struct FrameFuzzCampaign: Sendable {
     }
 
     /// Noise that can never hide a valid frame after it.
-    private func noise(_ rng: inout SplitMix64, framing: Framing) -> [UInt8] {
+    private func noise(_ rng: inout SplitMix64, framing: Framing, carrying carried: inout [Frame]) -> [UInt8] {
         var out: [UInt8] = []
         for _ in 0..<(1 + rng.below(3)) {
             switch framing {
@@ -328,16 +328,22 @@ public struct FrameFuzzCampaign: Sendable {
                 case 1: out += Array(repeating: 0, count: 1 + rng.below(3))
                 case 2: out += COBS.encode(randomBytes(&rng, count: rng.below(80))) + [0]
                 case 3: // a truncated frame
-                    let raw = FrameEncoder.encode(randomFrame(&rng).0, framing: .raw)
+                    let frame = randomFrame(&rng).0
+                    carried.append(frame) // damage to the input can repair it
+                    let raw = FrameEncoder.encode(frame, framing: .raw)
                     out += COBS.encode(raw.prefix(rng.below(raw.count))) + [0]
                 case 4: // a frame with a flipped bit
-                    var raw = FrameEncoder.encode(randomFrame(&rng).0, framing: .raw)
+                    let frame = randomFrame(&rng).0
+                    carried.append(frame)
+                    var raw = FrameEncoder.encode(frame, framing: .raw)
                     raw[rng.below(raw.count)] ^= 1 << UInt8(rng.below(8))
                     out += COBS.encode(raw) + [0]
                 case 5: out += COBS.encode(header(version: 1, type: 0x10, length: UInt32.max, &rng)) + [0]
                 case 6: out += COBS.encode(header(version: 2, type: 0x01, length: 0, &rng) + [0, 0, 0, 0]) + [0]
                 case 7: // a frame with bytes after it
-                    let raw = FrameEncoder.encode(randomFrame(&rng).0, framing: .raw)
+                    let frame = randomFrame(&rng).0
+                    carried.append(frame) // damage to the input can repair it
+                    let raw = FrameEncoder.encode(frame, framing: .raw)
                     out += COBS.encode(raw + randomBytes(&rng, count: 1 + rng.below(8))) + [0]
                 default:
                     if rng.chance(1, in: 2000) { // longer than any frame: dropped without being kept

@@ -18,6 +18,7 @@ public enum ControlCommand: Sendable, Equatable {
     case policyPassword(set: Bool)
     case adminPassword(String)
     case unlockLogins
+    case noise(bytes: Int)
     case state
 
     public static let usage = """
@@ -36,6 +37,7 @@ public enum ControlCommand: Sendable, Equatable {
     policy-password set|clear   whether a security-policy password is set (R10)
     admin-password              set the administrator's password (read from standard input)
     unlock-logins               end an R1 login lockout
+    noise BYTES                 fault injection: send BYTES of garbage to the host before the next answer
     state                       print the device status as JSON
     """
 
@@ -48,34 +50,38 @@ public enum ControlCommand: Sendable, Equatable {
             }
             return function
         }
-        switch words {
-        case let ["job", "start", name]: return .jobStart(try function(name))
-        case ["job", "finish", "all"]: return .jobFinish(id: nil)
-        case let ["job", "finish", id]: return .jobFinish(id: id)
-        case let ["error", "raise", code]:
-            guard let code = DeviceErrorCode(rawValue: code) else { throw fail("'\(code)' is not an error code: \(DeviceErrorCode.formatHelp)") }
+        // Commands are one or two keywords; `noise` is the one keyword that takes an argument.
+        let key = words.first == "noise" ? "noise" : words.prefix(2).joined(separator: " ")
+        let last = words.last ?? ""
+        switch (key, words.count) {
+        case ("job start", 3): return .jobStart(try function(last))
+        case ("job finish", 3): return .jobFinish(id: last == "all" ? nil : last)
+        case ("error raise", 3):
+            guard let code = DeviceErrorCode(rawValue: last) else { throw fail("'\(last)' is not an error code: \(DeviceErrorCode.formatHelp)") }
             return .errorRaise(code)
-        case ["error", "clear"]: return .errorClear
-        case ["sleep"]: return .sleep
-        case ["wake"]: return .wake
-        case ["shutdown"]: return .shutdown
-        case ["boot"]: return .boot
-        case let ["sync", "role", role]:
-            guard let role = SyncRole(rawValue: role) else { throw fail("unknown sync role '\(role)'") }
+        case ("error clear", 2): return .errorClear
+        case ("sleep", 1): return .sleep
+        case ("wake", 1): return .wake
+        case ("shutdown", 1): return .shutdown
+        case ("boot", 1): return .boot
+        case ("sync role", 3):
+            guard let role = SyncRole(rawValue: last) else { throw fail("unknown sync role '\(last)'") }
             return .syncRole(role)
-        case let ["sync", "state", state]:
-            guard let state = SyncState(rawValue: state) else { throw fail("unknown sync state '\(state)'") }
+        case ("sync state", 3):
+            guard let state = SyncState(rawValue: last) else { throw fail("unknown sync state '\(last)'") }
             return .syncState(state)
-        case ["sync", "prepare-export"]: return .syncPrepareExport
-        case ["sync", "destination", "none"]: return .syncDestination(nil)
-        case let ["sync", "destination", destination]: return .syncDestination(destination)
-        case ["policy-password", "set"]: return .policyPassword(set: true)
-        case ["policy-password", "clear"]: return .policyPassword(set: false)
-        case ["admin-password"]:
+        case ("sync prepare-export", 2): return .syncPrepareExport
+        case ("sync destination", 3): return .syncDestination(last == "none" ? nil : last)
+        case ("policy-password set", 2): return .policyPassword(set: true)
+        case ("policy-password clear", 2): return .policyPassword(set: false)
+        case ("admin-password", 1):
             guard let secret, !secret.isEmpty else { throw fail("admin-password needs the new password on standard input") }
             return .adminPassword(secret)
-        case ["unlock-logins"]: return .unlockLogins
-        case ["state"]: return .state
+        case ("unlock-logins", 1): return .unlockLogins
+        case ("noise", 2):
+            guard let bytes = Int(last), (1...1_000_000).contains(bytes) else { throw fail("noise takes a byte count from 1 to 1000000") }
+            return .noise(bytes: bytes)
+        case ("state", 1): return .state
         default: throw fail("unknown command '\(words.joined(separator: " "))'")
         }
     }

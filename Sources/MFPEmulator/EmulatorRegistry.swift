@@ -10,6 +10,13 @@ public enum EmulatorRegistry {
         public var profile: String
         public var address: String
         public var stateDirectory: String
+
+        public init(pid: Int32, profile: String, address: String, stateDirectory: String) {
+            self.pid = pid
+            self.profile = profile
+            self.address = address
+            self.stateDirectory = stateDirectory
+        }
     }
 
     static func folder(_ dataDirectory: String) -> String { dataDirectory + "/emulators" }

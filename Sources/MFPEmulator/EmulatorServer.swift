@@ -62,6 +62,8 @@ public final class EmulatorServer: Sendable {
 
     private func answer(_ response: Response, to id: UInt32) {
         do {
+            let noise = device.takeNoise()
+            if !noise.isEmpty { try channel.link.send(noise) }
             try channel.send(Frame(type: .response, id: id, payload: response.encoded()))
         } catch {
             logger.info("could not answer the host: \(error)")

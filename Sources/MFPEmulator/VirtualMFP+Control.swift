@@ -64,6 +64,8 @@ extension VirtualMFP {
                 let salt = LoginProof.randomBytes(16)
                 core.state.accounts[profile.administrator.user] = EmulatorState.Account(
                     salt: salt, verifier: LoginProof.verifier(password: password, salt: salt), role: "Administrator")
+            case let .noise(bytes):
+                core.pendingNoise += bytes
             case .unlockLogins:
                 core.state.failedLogins = 0
                 core.state.lockedUntil = nil

@@ -30,6 +30,8 @@ public final class VirtualMFP: Sendable {
     struct Core: Sendable {
         var state: EmulatorState
         var reservation: Reservation?
+        /// Fault injection: garbage owed to the host before the next answer.
+        var pendingNoise = 0
     }
 
     /// Per-connection state: who logged in, and the nonce of the pending challenge.
@@ -70,6 +72,22 @@ public final class VirtualMFP: Sendable {
         core.withLock { core in
             expireReservation(&core)
             return makeStatus(core)
+        }
+    }
+
+    /// Takes the garbage a `noise` command asked for (random bytes, zeros and frame magic mixed in).
+    func takeNoise() -> [UInt8] {
+        let count = core.withLock { core in
+            defer { core.pendingNoise = 0 }
+            return core.pendingNoise
+        }
+        var generator = SystemRandomNumberGenerator()
+        return (0..<count).map { index in
+            switch index % 7 {
+            case 0: 0x00
+            case 1: 0x4D
+            default: UInt8.random(in: .min ... .max, using: &generator)
+            }
         }
     }
 

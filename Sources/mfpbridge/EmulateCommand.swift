@@ -4,6 +4,7 @@ import BridgeLink
 import BridgeTransfer
 import Dispatch
 import Foundation
+import Glibc
 import Logging
 import MFPEmulator
 
@@ -47,8 +48,11 @@ struct Emulate: ParsableCommand {
 
     func run() throws {
         LoggingBootstrap.once()
-        var logger = Logger(label: "mfpbridge.emulator")
-        logger.logLevel = verbose ? .debug : .info
+        let logger = {
+            var logger = Logger(label: "mfpbridge.emulator")
+            logger.logLevel = verbose ? .debug : .info
+            return logger
+        }()
         let catalog: ProfileCatalog
         let device: VirtualMFP
         let lock: DirectoryLock
@@ -102,7 +106,7 @@ struct Emulate: ParsableCommand {
 
         let dataDirectory = DataDirectory.path()
         let pid = getpid()
-        try? EmulatorRegistry.register(.init(pid: pid, profile: profile, address: address,
+        try? EmulatorRegistry.register(EmulatorRegistry.Entry(pid: pid, profile: profile, address: address,
                                              stateDirectory: URL(fileURLWithPath: state).standardized.path),
                                        dataDirectory: dataDirectory)
         if let timeline { device.play(timeline) }
@@ -120,7 +124,7 @@ struct Emulate: ParsableCommand {
                 if let socketPath { unlink(socketPath) }
                 EmulatorRegistry.unregister(pid: pid, dataDirectory: dataDirectory)
                 withExtendedLifetime(lock) {}
-                exit(0)
+                Glibc.exit(0)
             }
             source.resume()
             Emulate.signalSources.append(source)

@@ -5,8 +5,8 @@ import MFPKit
 /// Printing for people and for scripts.
 enum Output {
     static func line(_ text: String) {
-        print(text)
-        fflush(stdout)
+        // Written straight to the descriptor so that a line reaches a pipe at once.
+        FileHandle.standardOutput.write(Data((text + "\n").utf8))
     }
 
     static func warn(_ text: String) {

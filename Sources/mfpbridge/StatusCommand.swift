@@ -97,7 +97,7 @@ struct Status: ParsableCommand {
           error code     \(report.errorCode ?? "none")
           active jobs    \(jobs)
           settings sync  \(sync)
-          policy password \(report.securityPolicyPasswordSet ? "set" : "not set")
+          policy pwd     \(report.securityPolicyPasswordSet ? "set" : "not set")
         """)
         for limitation in report.limitations {
             Output.line("  note: \(limitation.rule.rawValue) \(limitation.message)")

@@ -27,7 +27,7 @@ import Testing
     @Test("The control channel drives a running emulator over its socket")
     func controlSocket() throws {
         let fixture = try EmulatorFixture()
-        let control = try ControlServer(device: fixture.device, stateDirectory: fixture.stateDirectory, logger: Logger(label: "test"))
+        let control = try ControlServer(device: fixture.device, stateDirectory: fixture.stateDirectory, logger: quietLogger())
         Thread { control.run() }.start()
         defer { control.stop() }
         let id = try #require(try ControlChannel.send(words: ["job", "start", "send"], secret: nil, stateDirectory: fixture.stateDirectory)).get()
@@ -65,4 +65,10 @@ import Testing
         #expect(fixture.device.status().activeJobs.map(\.function) == [.fax])
         #expect(fixture.device.status().errorCode?.rawValue == "E602-0001")
     }
+}
+
+func quietLogger() -> Logger {
+    var logger = Logger(label: "test")
+    logger.logLevel = .warning
+    return logger
 }

@@ -24,7 +24,8 @@ final class EmulatorFixture {
 
     init(profile: String = "aurora-c5540", stateDirectory: String? = nil) throws {
         self.stateDirectory = try stateDirectory ?? temporaryDirectory()
-        let logger = Logger(label: "test")
+        var logger = Logger(label: "test")
+        logger.logLevel = .warning
         device = try VirtualMFP(profile: ProfileCatalog(directory: fixtureProfiles).load(profile),
                                 stateDirectory: self.stateDirectory, logger: logger)
         let (host, deviceSide) = try SocketLink.pair()

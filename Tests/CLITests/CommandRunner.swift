@@ -1,0 +1,109 @@
+import Foundation
+import Testing
+
+/// Runs the built `mfpbridge` binary as a user would.
+enum CommandRunner {
+    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent()
+
+    static var binary: String {
+        let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+            .appendingPathComponent("mfpbridge").path
+        if FileManager.default.isExecutableFile(atPath: beside) { return beside }
+        return packageRoot.appendingPathComponent(".build/debug/mfpbridge").path
+    }
+
+    struct Result {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    static func run(_ arguments: [String], environment: [String: String] = [:], stdin: String? = nil,
+                    timeout: TimeInterval = 60) throws -> Result {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: binary)
+        process.arguments = arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        let out = Pipe(), err = Pipe(), input = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = input
+        try process.run()
+        if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
+        try input.fileHandleForWriting.close()
+        // Read before waiting, so a full pipe never blocks the child.
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Result(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+                      stderr: String(decoding: stderr, as: UTF8.self))
+    }
+
+    static func temporaryDirectory() throws -> String {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("mfpbridge-cli-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        return path
+    }
+}
+
+/// `mfpbridge emulate` running in the background on a pty or socket.
+final class RunningEmulator {
+    let process = Process()
+    let address: String
+    let stateDirectory: String
+    let dataDirectory: String
+
+    init(profile: String = "aurora-c5540", socket: Bool = false, extraArguments: [String] = []) throws {
+        let work = try CommandRunner.temporaryDirectory()
+        stateDirectory = work + "/device"
+        dataDirectory = work + "/data"
+        process.executableURL = URL(fileURLWithPath: CommandRunner.binary)
+        process.arguments = ["emulate", "--profile", profile, "--state", stateDirectory]
+            + (socket ? ["--socket", work + "/mfp.sock"] : ["--pty"]) + extraArguments
+        process.environment = ProcessInfo.processInfo.environment.merging(["MFPBRIDGE_DATA_DIR": dataDirectory]) { $1 }
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        // The first line is `ready ADDRESS`.
+        var line = Data()
+        while line.last != 0x0A {
+            let byte = out.fileHandleForReading.readData(ofLength: 1)
+            guard !byte.isEmpty else { break }
+            line += byte
+        }
+        let text = String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        guard text.hasPrefix("ready ") else {
+            process.terminate()
+            throw CLIError("emulator did not print ready, got '\(text)'")
+        }
+        address = String(text.dropFirst(6))
+    }
+
+    /// `mfpbridge status` against this emulator with the factory password.
+    func status(_ extra: [String] = [], password: String = "7654321") throws -> CommandRunner.Result {
+        try CommandRunner.run(["status", "--device", address] + extra,
+                              environment: ["MFPBRIDGE_PASSWORD": password, "MFPBRIDGE_DATA_DIR": dataDirectory])
+    }
+
+    /// `mfpbridge emulate-ctl` on this emulator's state folder.
+    func control(_ words: String, stdin: String? = nil) throws -> CommandRunner.Result {
+        try CommandRunner.run(["emulate-ctl", "--state", stateDirectory] + words.split(separator: " ").map(String.init),
+                              environment: ["MFPBRIDGE_DATA_DIR": dataDirectory], stdin: stdin)
+    }
+
+    deinit {
+        process.terminate()
+        process.waitUntilExit()
+    }
+}
+
+struct CLIError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
+
+func decodeJSON(_ text: String) throws -> [String: Any] {
+    try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+}
