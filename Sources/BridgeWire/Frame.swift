@@ -62,7 +62,7 @@ public struct Frame: Sendable, Hashable {
 public enum Framing: String, Sendable {
     /// Frames back to back: sockets and USB bulk.
     case raw
-    /// Each frame COBS-encoded and followed by one zero byte: serial lines.
+    /// Each frame COBS-encoded between two zero bytes: serial lines.
     case cobs
 }
 

@@ -3,15 +3,16 @@
 
 /// Turns frames into bytes for a link.
 public enum FrameEncoder {
-    /// The frame's bytes: header, payload, payload CRC; for `.cobs`, COBS-encoded and followed by
-    /// one zero byte. Traps if the payload is longer than `Frame.maxPayload`.
+    /// The frame's bytes: header, payload, payload CRC; for `.cobs`, COBS-encoded between two zero
+    /// bytes (the leading one ends any noise that came before, so it cannot spoil this frame). Traps if the payload is longer than `Frame.maxPayload`.
     public static func encode(_ frame: Frame, framing: Framing) -> [UInt8] {
         let raw = encodeRaw(frame)
         switch framing {
         case .raw:
             return raw
         case .cobs:
-            var out = raw.withUnsafeBytes { COBS.encode($0) }
+            var out: [UInt8] = [0]
+            out += raw.withUnsafeBytes { COBS.encode($0) }
             out.append(0)
             return out
         }
@@ -33,7 +34,8 @@ public enum FrameEncoder {
         let headerCRC = out.withUnsafeBytes { CRC32C.checksum($0) }
         appendLittleEndian(headerCRC, to: &out)
         out.append(contentsOf: frame.payload)
-        let payloadCRC = frame.payload.withUnsafeBytes { CRC32C.checksum($0) }
+        // Seeded with the header's CRC, so that a header can never pass as another frame's payload.
+        let payloadCRC = frame.payload.withUnsafeBytes { CRC32C.update(headerCRC, $0) }
         appendLittleEndian(payloadCRC, to: &out)
         return out
     }
@@ -120,7 +122,8 @@ struct FrameHeader {
     func frame(from bytes: UnsafeRawBufferPointer) -> DecodeEvent {
         let payload = UnsafeRawBufferPointer(rebasing: bytes[Frame.headerSize..<(Frame.headerSize + payloadLength)])
         let stored = FrameHeader.load(UInt32.self, bytes, Frame.headerSize + payloadLength)
-        guard CRC32C.checksum(payload) == stored else { return .damaged(.badPayloadChecksum(id: id)) }
+        let headerCRC = FrameHeader.load(UInt32.self, bytes, Frame.headerSize - 4)
+        guard CRC32C.update(headerCRC, payload) == stored else { return .damaged(.badPayloadChecksum(id: id)) }
         return .frame(Frame(type: type, id: id, offset: offset, flags: flags, payload: Array(payload), version: version))
     }
 

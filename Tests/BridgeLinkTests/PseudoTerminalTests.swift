@@ -96,7 +96,9 @@ import BridgeWire
     }
 
     @Test func regularFileAndNonTerminalDeviceAreNotATerminal() throws {
-        let file = temporaryFolder() + "/not-a-port"
+        let folder = temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let file = folder + "/not-a-port"
         #expect(FileManager.default.createFile(atPath: file, contents: Data([1, 2, 3])))
         #expect(linkError { _ = try SerialLink.open(path: file) }?.code == .notATerminal)
         // A character device that is not a tty: found by tcgetattr/TIOCEXCL (ENOTTY).

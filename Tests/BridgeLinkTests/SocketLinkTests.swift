@@ -31,7 +31,9 @@ import BridgeWire
     }
 
     @Test func listenerAndConnectRoundTrip() throws {
-        let path = temporaryFolder() + "/bridge.sock"
+        let folder = temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let path = folder + "/bridge.sock"
         let listener = try SocketListener(path: path)
         defer { listener.close() }
         #expect(try listener.accept(timeout: .milliseconds(20)) == nil)
@@ -88,7 +90,9 @@ import BridgeWire
     }
 
     @Test func staleSocketFileIsReplaced() throws {
-        let path = temporaryFolder() + "/stale.sock"
+        let folder = temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let path = folder + "/stale.sock"
         // A listener that died without cleaning up: the file stays, nothing answers.
         let fd = try Syscall.socket(Int32(SOCK_STREAM.rawValue))
         try Syscall.bind(fd, try #require(Syscall.unixAddress(path)))
@@ -105,7 +109,9 @@ import BridgeWire
     }
 
     @Test func liveSocketIsNotStolen() throws {
-        let path = temporaryFolder() + "/live.sock"
+        let folder = temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let path = folder + "/live.sock"
         let first = try SocketListener(path: path)
         defer { first.close() }
         let error = linkError { _ = try SocketListener(path: path) }
@@ -124,7 +130,9 @@ import BridgeWire
     }
 
     @Test func nonSocketFileIsNeverRemoved() throws {
-        let path = temporaryFolder() + "/precious"
+        let folder = temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let path = folder + "/precious"
         #expect(FileManager.default.createFile(atPath: path, contents: Data([1])))
         #expect(linkError { _ = try SocketListener(path: path) }?.code == .busy)
         #expect(FileManager.default.fileExists(atPath: path))

@@ -36,8 +36,9 @@ private let frameC = Frame(type: .credit, id: 2, offset: 1 << 20)
             .damaged(.badHeaderChecksum), .frame(frameB), .frame(frameC),
             .damaged(.badHeaderChecksum),
         ])
-        // The final 0x4D may start a magic: it is kept, everything else that is not a frame is dropped.
-        #expect(discarded == before.count + between.count + after.count - 1)
+        // The final `4D 42 01 4D` may be the start of a header: it is kept until 26 bytes are there;
+        // everything else that is not a frame is dropped.
+        #expect(discarded == before.count + between.count + after.count - 4)
     }
 
     @Test func noiseIsReportedOncePerResynchronization() {
@@ -101,7 +102,8 @@ private let frameC = Frame(type: .credit, id: 2, offset: 1 << 20)
     private func segment(_ raw: [UInt8]) -> [UInt8] { COBS.encode(raw) + [0] }
 
     @Test func framesWithDelimiters() {
-        let input = [0, 0] + [frameA, frameB, frameC].flatMap { $0.encoded(.cobs) } + [0, 0, 0]
+        let frames: [UInt8] = [frameA, frameB, frameC].flatMap { $0.encoded(.cobs) }
+        let input: [UInt8] = [0, 0] + frames + [0, 0, 0]
         #expect(decodeAll(input, .cobs).events == [.frame(frameA), .frame(frameB), .frame(frameC)])
     }
 
@@ -130,10 +132,17 @@ private let frameC = Frame(type: .credit, id: 2, offset: 1 << 20)
         }
     }
 
-    @Test func lostDelimiterCostsTheTwoFramesAroundIt() {
+    /// Each frame travels between two zeros, so losing one delimiter loses no frame.
+    @Test func lostDelimiterCostsNothing() {
         var input = frameA.encoded(.cobs) + frameB.encoded(.cobs) + frameC.encoded(.cobs)
         input.remove(at: frameA.encoded(.cobs).count - 1)
-        #expect(decodeAll(input, .cobs).events == [.damaged(.badCOBS), .frame(frameC)])
+        #expect(decodeAll(input, .cobs).events == [.frame(frameA), .frame(frameB), .frame(frameC)])
+    }
+
+    /// Noise without a zero right before a frame spoils nothing: the frame's leading zero ends it.
+    @Test func noiseBeforeAFrameCostsOnlyTheNoise() {
+        let input: [UInt8] = [0x4D, 0x42, 0x13, 0x37] + frameA.encoded(.cobs)
+        #expect(decodeAll(input, .cobs).events == [.damaged(.badCOBS), .frame(frameA)])
     }
 
     @Test func overlongSegmentIsReportedOnceAndNotKept() {
@@ -173,8 +182,8 @@ private let frameC = Frame(type: .credit, id: 2, offset: 1 << 20)
             var encoded = frame.encoded(framing)
             switch rng.below(6) {
             case 0: encoded[rng.below(encoded.count)] ^= 0x04 // damaged
-            case 1: input += [0x4D, 0x42, 0x00, 0x4D]
-            case 2: input += randomBytes(rng.below(50), &rng)
+            case 1: input += [0x4D, 0x42, 0x00, 0x4D] + (framing == .cobs ? [0] : [])
+            case 2: input += randomBytes(rng.below(50), &rng) + (framing == .cobs ? [0] : [])
             default: break
             }
             input += encoded

@@ -16,18 +16,18 @@ import BridgeWire
         Vector(
             name: "request id 1 {\"op\":\"hello\"}",
             frame: Frame(type: .request, id: 1, payload: Array(#"{"op":"hello"}"#.utf8)),
-            raw: "4D 42 01 01 00 00 01 00 00 00 00 00 00 00 00 00 00 00 0E 00 00 00 8C 92 5A AA 7B 22 6F 70 22 3A 22 68 65 6C 6C 6F 22 7D C6 9B 95 25",
-            cobs: "05 4D 42 01 01 01 02 01 01 01 01 01 01 01 01 01 01 01 02 0E 01 01 17 8C 92 5A AA 7B 22 6F 70 22 3A 22 68 65 6C 6C 6F 22 7D C6 9B 95 25 00"),
+            raw: "4D 42 01 01 00 00 01 00 00 00 00 00 00 00 00 00 00 00 0E 00 00 00 8C 92 5A AA 7B 22 6F 70 22 3A 22 68 65 6C 6C 6F 22 7D AF 18 50 71",
+            cobs: "00 05 4D 42 01 01 01 02 01 01 01 01 01 01 01 01 01 01 01 02 0E 01 01 17 8C 92 5A AA 7B 22 6F 70 22 3A 22 68 65 6C 6C 6F 22 7D AF 18 50 71 00"),
         Vector(
             name: "empty credit",
             frame: Frame(type: .credit, id: 2, offset: 0x10_0000),
-            raw: "4D 42 01 11 00 00 02 00 00 00 00 00 10 00 00 00 00 00 00 00 00 00 1C B7 F5 B4 00 00 00 00",
-            cobs: "05 4D 42 01 11 01 02 02 01 01 01 01 02 10 01 01 01 01 01 01 01 01 05 1C B7 F5 B4 01 01 01 01 00"),
+            raw: "4D 42 01 11 00 00 02 00 00 00 00 00 10 00 00 00 00 00 00 00 00 00 1C B7 F5 B4 1C B7 F5 B4",
+            cobs: "00 05 4D 42 01 11 01 02 02 01 01 01 01 02 10 01 01 01 01 01 01 01 01 09 1C B7 F5 B4 1C B7 F5 B4 00"),
         Vector(
             name: "data at offset 0x0102030405060708",
             frame: Frame(type: .data, id: 2, offset: 0x0102_0304_0506_0708, flags: .last, payload: [0x00, 0x4D, 0x42, 0x00, 0xFF]),
-            raw: "4D 42 01 10 01 00 02 00 00 00 08 07 06 05 04 03 02 01 05 00 00 00 BF E7 2F AD 00 4D 42 00 FF FA 50 80 9B",
-            cobs: "06 4D 42 01 10 01 02 02 01 01 0A 08 07 06 05 04 03 02 01 05 01 01 05 BF E7 2F AD 03 4D 42 06 FF FA 50 80 9B 00"),
+            raw: "4D 42 01 10 01 00 02 00 00 00 08 07 06 05 04 03 02 01 05 00 00 00 BF E7 2F AD 00 4D 42 00 FF 3E EC 0B D2",
+            cobs: "00 06 4D 42 01 10 01 02 02 01 01 0A 08 07 06 05 04 03 02 01 05 01 01 05 BF E7 2F AD 03 4D 42 06 FF 3E EC 0B D2 00"),
     ]
 
     @Test(arguments: vectors) func encoderProducesTheVector(_ vector: Vector) {
@@ -52,7 +52,8 @@ import BridgeWire
         #expect(raw[18..<22].reversed().reduce(0) { $0 << 8 | Int($1) } == frame.payload.count)
         #expect(raw[22..<26].reversed().reduce(0) { $0 << 8 | UInt32($1) } == CRC32C.checksum(raw[0..<22]))
         #expect(Array(raw[26..<(26 + frame.payload.count)]) == frame.payload)
-        #expect(raw.suffix(4).reversed().reduce(0) { $0 << 8 | UInt32($1) } == CRC32C.checksum(frame.payload))
+        // The payload CRC carries on from the header CRC: the CRC of header bytes 0-21, then the payload.
+        #expect(raw.suffix(4).reversed().reduce(0) { $0 << 8 | UInt32($1) } == CRC32C.checksum(Array(raw[0..<22]) + frame.payload))
     }
 
     /// The document and this file must not drift apart.
