@@ -16,6 +16,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         // System libraries: headers and link flags come from pkg-config.
@@ -27,6 +28,12 @@ let package = Package(
         // Pure layers: no I/O.
         .target(name: "MFPKit", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "BridgeWire", dependencies: ["MFPKit", "CMFPBridgeShims"]),
+        // The bundle (export file) format: header, sealed chunks, manifest. Pure: bytes in, bytes out.
+        .target(name: "MFPBundle", dependencies: [
+            "MFPKit",
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "_CryptoExtras", package: "swift-crypto"),
+        ]),
 
         // Every libc, libudev and libusb call lives here.
         .target(name: "BridgeLink", dependencies: [
@@ -36,17 +43,19 @@ let package = Package(
         // Durable files (temp, fsync, rename, directory fsync); later the checkpoint journal and streaming.
         .target(name: "BridgeTransfer", dependencies: ["MFPKit", "BridgeWire", "BridgeLink"]),
         .target(name: "BridgeClient", dependencies: [
-            "MFPKit", "BridgeWire", "BridgeLink", "BridgeTransfer",
+            "MFPKit", "BridgeWire", "BridgeLink", "BridgeTransfer", "MFPBundle",
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "GRDB", package: "GRDB.swift"),
         ]),
         .target(name: "MFPEmulator", dependencies: [
             "MFPKit", "BridgeWire", "BridgeLink", "BridgeTransfer",
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "GRDB", package: "GRDB.swift"),
         ]),
         .executableTarget(name: "mfpbridge", dependencies: [
-            "BridgeClient", "MFPEmulator", "BridgeLink", "BridgeTransfer", "MFPKit",
+            "BridgeClient", "MFPEmulator", "BridgeLink", "BridgeTransfer", "MFPKit", "MFPBundle",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -56,6 +65,10 @@ let package = Package(
         .testTarget(name: "MFPKitTests", dependencies: ["MFPKit"]),
         .testTarget(name: "BridgeWireTests", dependencies: ["BridgeWire", "MFPKit"]),
         .testTarget(name: "BridgeLinkTests", dependencies: ["BridgeLink", "BridgeWire"]),
+        .testTarget(name: "MFPBundleTests", dependencies: ["MFPBundle", "MFPKit"]),
+        // Real libusb and libudev against an emulated USB MFP under umockdev (skips with the reason
+        // when umockdev is missing).
+        .testTarget(name: "USBTests", dependencies: ["BridgeLink", "BridgeClient", "MFPEmulator", "MFPKit"]),
         .testTarget(name: "EmulatorTests", dependencies: ["MFPEmulator", "BridgeClient", "BridgeLink", "BridgeTransfer", "MFPKit"]),
         .testTarget(name: "CLITests", dependencies: ["MFPKit"]),
     ]
