@@ -61,6 +61,8 @@ let package = Package(
         ]),
         // Prints speed ratios measured in one run (docs/performance.md); never part of the tests.
         .executableTarget(name: "mfpbridge-bench", dependencies: ["BridgeWire", "CMFPBridgeShims"]),
+        // Applies a staged import and is killed mid-way by the R3 crash tests; never installed.
+        .executableTarget(name: "mfpbridge-crashtest", dependencies: ["MFPEmulator", "MFPKit"]),
 
         .testTarget(name: "MFPKitTests", dependencies: ["MFPKit"]),
         .testTarget(name: "BridgeWireTests", dependencies: ["BridgeWire", "MFPKit"]),

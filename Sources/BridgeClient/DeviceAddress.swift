@@ -1,13 +1,14 @@
 import BridgeLink
 
-/// Where a device is: `serial:/dev/ttyX[@BAUD]`, `unix:/path`, `emulated:PROFILE`
-/// (and `usb:...` once the USB link lands).
+/// Where a device is: `serial:/dev/ttyX[@BAUD]`, `unix:/path`, `emulated:PROFILE`,
+/// `usb:VID:PID[:SERIAL]` or `usb:BUS-PORT`.
 public enum DeviceAddress: Sendable, Equatable, CustomStringConvertible {
     case serial(path: String, baudRate: Int)
     case unix(path: String)
     case emulated(profile: String)
+    case usb(USBSelector)
 
-    public static let help = "serial:/dev/ttyUSB0[@115200], unix:/path/to/socket or emulated:PROFILE"
+    public static let help = "serial:/dev/ttyUSB0[@115200], unix:/path/to/socket, emulated:PROFILE, usb:VID:PID[:SERIAL] or usb:BUS-PORT"
 
     public static func parse(_ text: String) throws(BridgeError) -> DeviceAddress {
         if text.hasPrefix("serial:") {
@@ -25,7 +26,11 @@ public enum DeviceAddress: Sendable, Equatable, CustomStringConvertible {
             return .emulated(profile: String(text.dropFirst(9)))
         }
         if text.hasPrefix("usb:") {
-            throw BridgeError(.usage, "usb: addresses are not supported by this build yet; use \(help)")
+            do {
+                return .usb(try USBSelector.parse(text))
+            } catch {
+                throw BridgeError(.usage, error.message)
+            }
         }
         throw BridgeError(.usage, "'\(text)' is not a device address; use \(help)")
     }
@@ -35,6 +40,7 @@ public enum DeviceAddress: Sendable, Equatable, CustomStringConvertible {
         case let .serial(path, baud): "serial:\(path)@\(baud)"
         case let .unix(path): "unix:\(path)"
         case let .emulated(profile): "emulated:\(profile)"
+        case let .usb(selector): selector.description
         }
     }
 
@@ -44,6 +50,7 @@ public enum DeviceAddress: Sendable, Equatable, CustomStringConvertible {
             switch self {
             case let .serial(path, baud): return try SerialLink.open(path: path, baudRate: baud)
             case let .unix(path): return try SocketLink.connect(path: path)
+            case let .usb(selector): return try USBLink.open(address: selector.description)
             case .emulated: throw LinkError(code: .invalidAddress, message: "emulated addresses are started by the command, not opened")
             }
         } catch {

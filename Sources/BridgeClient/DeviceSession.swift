@@ -9,7 +9,7 @@ import MFPKit
 /// idempotent request is sent again when its answer was lost on a noisy line.
 public final class DeviceSession {
     public let channel: FrameChannel
-    let logger: Logger
+    public let logger: Logger
     private var nextID: UInt32 = 1
     public private(set) var device: (model: String, serialNumber: String, firmware: String, version: Int)?
 
@@ -101,12 +101,22 @@ public final class DeviceSession {
         }
     }
 
+    public func capabilities() throws(BridgeError) -> DeviceCapabilities {
+        let response = try call(.capabilities)
+        switch response {
+        case let .capabilities(capabilities): return capabilities
+        case let .failure(failure): throw Self.failure(failure)
+        default: throw Self.unexpected(response, to: "capabilities")
+        }
+    }
+
     /// Maps a device refusal to the exit status its rule calls for.
     public static func failure(_ failure: DeviceFailure) -> BridgeError {
         let status: ExitStatus = switch failure.code {
         case .authenticationRequired, .authenticationFailed, .lockedOut, .notAdministrator: .authentication
         case .refused, .busy, .notReserved: .refusedByDeviceState
-        case .unsupportedVersion, .badRequest: .failure
+        case .incompatible: .incompatible
+        case .unsupportedVersion, .badRequest, .damaged: .failure
         }
         let prefix = failure.rule.map { "\($0.rawValue): " } ?? ""
         return BridgeError(status, prefix + failure.message, blockers: failure.blockers)

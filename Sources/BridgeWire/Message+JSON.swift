@@ -24,6 +24,13 @@ private struct Body: Codable {
     var status: DeviceStatus?
     var expiresInSeconds: Int?
     var error: DeviceFailure?
+    var selections: [CategorySelection]?
+    var origin: BundleOrigin?
+    var size: Int?
+    var sha256: String?
+    var stream: UInt32?
+    var plan: ImportPlan?
+    var capabilities: DeviceCapabilities?
 
     init(op: String) { self.op = op }
 }
@@ -72,13 +79,22 @@ extension Request {
         case let .login(user, proof):
             body.user = user
             body.proof = proof
-        case .status:
+        case .status, .capabilities:
             break
         case let .reserve(operation, categories):
             body.operation = operation
             body.categories = categories
-        case let .keepalive(token), let .release(token):
+        case let .keepalive(token), let .release(token), let .importStage(token), let .importCommit(token), let .importAbort(token):
             body.token = token
+        case let .exportOpen(token, categories):
+            body.token = token
+            body.selections = categories
+        case let .importBegin(token, origin, categories, size, sha256):
+            body.token = token
+            body.origin = origin
+            body.selections = categories
+            body.size = size
+            body.sha256 = sha256
         }
         return encodeBody(body)
     }
@@ -97,12 +113,26 @@ extension Request {
             return .login(user: try required(body.user, "user", op), proof: try required(body.proof, "proof", op))
         case "status":
             return .status
+        case "capabilities":
+            return .capabilities
         case "reserve":
             return .reserve(operation: try required(body.operation, "operation", op), categories: body.categories ?? [])
         case "keepalive":
             return .keepalive(token: try required(body.token, "token", op))
         case "release":
             return .release(token: try required(body.token, "token", op))
+        case "export-open":
+            return .exportOpen(token: try required(body.token, "token", op), categories: try required(body.selections, "selections", op))
+        case "import-begin":
+            return .importBegin(token: try required(body.token, "token", op), origin: try required(body.origin, "origin", op),
+                                categories: try required(body.selections, "selections", op),
+                                size: try required(body.size, "size", op), sha256: try required(body.sha256, "sha256", op))
+        case "import-stage":
+            return .importStage(token: try required(body.token, "token", op))
+        case "import-commit":
+            return .importCommit(token: try required(body.token, "token", op))
+        case "import-abort":
+            return .importAbort(token: try required(body.token, "token", op))
         default:
             throw MessageDecodingError(description: "unknown request \(op)")
         }
@@ -130,10 +160,25 @@ extension Response {
         case let .status(status):
             body = Body(op: "status")
             body.status = status
+        case let .capabilities(capabilities):
+            body = Body(op: "capabilities")
+            body.capabilities = capabilities
         case let .reserved(token, expiresInSeconds):
             body = Body(op: "reserved")
             body.token = token
             body.expiresInSeconds = expiresInSeconds
+        case let .exportReady(stream, size, sha256, origin):
+            body = Body(op: "export-ready")
+            body.stream = stream
+            body.size = size
+            body.sha256 = sha256
+            body.origin = origin
+        case let .importReady(stream):
+            body = Body(op: "import-ready")
+            body.stream = stream
+        case let .importPlan(plan):
+            body = Body(op: "import-plan")
+            body.plan = plan
         case .ok:
             body = Body(op: "ok")
         case let .failure(failure):
@@ -156,8 +201,17 @@ extension Response {
             return .loggedIn(user: try required(body.user, "user", op), role: body.role ?? "")
         case "status":
             return .status(try required(body.status, "status", op))
+        case "capabilities":
+            return .capabilities(try required(body.capabilities, "capabilities", op))
         case "reserved":
             return .reserved(token: try required(body.token, "token", op), expiresInSeconds: body.expiresInSeconds ?? 0)
+        case "export-ready":
+            return .exportReady(stream: try required(body.stream, "stream", op), size: try required(body.size, "size", op),
+                                sha256: try required(body.sha256, "sha256", op), origin: try required(body.origin, "origin", op))
+        case "import-ready":
+            return .importReady(stream: try required(body.stream, "stream", op))
+        case "import-plan":
+            return .importPlan(try required(body.plan, "plan", op))
         case "ok":
             return .ok
         case "error":

@@ -11,10 +11,21 @@ public enum Request: Sendable, Equatable {
     /// R1, step 2: HMAC-SHA-256 of the nonce keyed by SHA-256(salt || password), in hex.
     case login(user: String, proof: String)
     case status
+    /// What the machine can take: capacities and cross-model classes (R9).
+    case capabilities
     /// R4/R5: takes the device's exclusive import/export reservation, if nothing blocks it.
     case reserve(operation: String, categories: [SettingCategory])
     case keepalive(token: String)
     case release(token: String)
+    /// Asks for a consistent snapshot of these categories, sent as data frames on `stream`.
+    case exportOpen(token: String, categories: [CategorySelection])
+    /// Announces the content the host will send on `stream` (the request's id) as data frames.
+    case importBegin(token: String, origin: BundleOrigin, categories: [CategorySelection], size: Int, sha256: String)
+    /// The device checks the received content, plans it by its own rules and stages it durably (R3).
+    case importStage(token: String)
+    /// Applies the staged import in one atomic step.
+    case importCommit(token: String)
+    case importAbort(token: String)
 
     public var op: String {
         switch self {
@@ -22,9 +33,15 @@ public enum Request: Sendable, Equatable {
         case .loginChallenge: "login-challenge"
         case .login: "login"
         case .status: "status"
+        case .capabilities: "capabilities"
         case .reserve: "reserve"
         case .keepalive: "keepalive"
         case .release: "release"
+        case .exportOpen: "export-open"
+        case .importBegin: "import-begin"
+        case .importStage: "import-stage"
+        case .importCommit: "import-commit"
+        case .importAbort: "import-abort"
         }
     }
 }
@@ -34,7 +51,13 @@ public enum Response: Sendable, Equatable {
     case challenge(salt: String, nonce: String)
     case loggedIn(user: String, role: String)
     case status(DeviceStatus)
+    case capabilities(DeviceCapabilities)
     case reserved(token: String, expiresInSeconds: Int)
+    /// The export snapshot follows as data frames on `stream`: `size` bytes with this SHA-256.
+    case exportReady(stream: UInt32, size: Int, sha256: String, origin: BundleOrigin)
+    case importReady(stream: UInt32)
+    /// What the device staged (its own plan) or applied.
+    case importPlan(ImportPlan)
     case ok
     case failure(DeviceFailure)
 }
@@ -51,6 +74,10 @@ public struct DeviceFailure: Codable, Sendable, Equatable, Error, CustomStringCo
         case refused
         case busy
         case notReserved = "not-reserved"
+        /// R7, R9, R10, R11: the device's compatibility rules refuse the import.
+        case incompatible
+        /// The transferred content did not match its size or digest.
+        case damaged
     }
 
     public var code: Code

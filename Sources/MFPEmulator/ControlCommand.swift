@@ -15,11 +15,13 @@ public enum ControlCommand: Sendable, Equatable {
     case syncState(SyncState)
     case syncPrepareExport
     case syncDestination(String?)
-    case policyPassword(set: Bool)
+    /// R10: sets (the password) or clears (`nil`) the security-policy password.
+    case policyPassword(String?)
     case adminPassword(String)
     case unlockLogins
     case noise(bytes: Int)
     case state
+    case digests
 
     public static let usage = """
     job start FUNCTION          start a job (prints its id); FUNCTION is one of:
@@ -34,11 +36,12 @@ public enum ControlCommand: Sendable, Equatable {
     sync state stopped|running|pausing|paused
     sync prepare-export         "preparation for exporting user data" succeeded now (R11 a)
     sync destination HOST:PORT|none
-    policy-password set|clear   whether a security-policy password is set (R10)
+    policy-password set|clear   set the security-policy password (read from standard input) or clear it (R10)
     admin-password              set the administrator's password (read from standard input)
     unlock-logins               end an R1 login lockout
     noise BYTES                 fault injection: send BYTES of garbage to the host before the next answer
     state                       print the device status as JSON
+    digests                     print each settings category's item count and SHA-256 digest as JSON
     """
 
     /// Parses the words of one command; `secret` is the new password for `admin-password`.
@@ -72,8 +75,10 @@ public enum ControlCommand: Sendable, Equatable {
             return .syncState(state)
         case ("sync prepare-export", 2): return .syncPrepareExport
         case ("sync destination", 3): return .syncDestination(last == "none" ? nil : last)
-        case ("policy-password set", 2): return .policyPassword(set: true)
-        case ("policy-password clear", 2): return .policyPassword(set: false)
+        case ("policy-password set", 2):
+            guard let secret, !secret.isEmpty else { throw fail("policy-password set needs the password on standard input") }
+            return .policyPassword(secret)
+        case ("policy-password clear", 2): return .policyPassword(nil)
         case ("admin-password", 1):
             guard let secret, !secret.isEmpty else { throw fail("admin-password needs the new password on standard input") }
             return .adminPassword(secret)
@@ -82,6 +87,7 @@ public enum ControlCommand: Sendable, Equatable {
             guard let bytes = Int(last), (1...1_000_000).contains(bytes) else { throw fail("noise takes a byte count from 1 to 1000000") }
             return .noise(bytes: bytes)
         case ("state", 1): return .state
+        case ("digests", 1): return .digests
         default: throw fail("unknown command '\(words.joined(separator: " "))'")
         }
     }

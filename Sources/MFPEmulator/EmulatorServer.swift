@@ -42,6 +42,10 @@ public final class EmulatorServer: Sendable {
                            to: 0)
                 }
                 logger.debug("discarded a damaged frame: \(damage)")
+            case let .frame(frame) where frame.type == .data:
+                if !device.receive(frame, session: &session) {
+                    logger.debug("dropped a data frame for stream \(frame.id) at \(frame.offset)")
+                }
             case let .frame(frame):
                 guard frame.type == .request else {
                     logger.debug("ignored a \(frame.type) frame")
@@ -56,8 +60,30 @@ public final class EmulatorServer: Sendable {
                     response = .failure(DeviceFailure(code: .badRequest, message: error.description))
                 }
                 answer(response, to: frame.id)
+                if let export = session.pendingExport {
+                    session.pendingExport = nil
+                    sendStream(export.bytes, stream: export.stream)
+                }
             }
         }
+    }
+
+    /// Sends an export as data frames, the last one flagged.
+    private func sendStream(_ bytes: [UInt8], stream: UInt32) {
+        let chunk = channel.link.framing == .cobs ? 4096 : 256 * 1024
+        var offset = 0
+        repeat {
+            let end = min(offset + chunk, bytes.count)
+            let frame = Frame(type: .data, id: stream, offset: UInt64(offset), flags: end == bytes.count ? .last : [],
+                              payload: Array(bytes[offset..<end]))
+            do {
+                try channel.send(frame)
+            } catch {
+                logger.info("export stream \(stream) ended: \(error)")
+                return
+            }
+            offset = end
+        } while offset < bytes.count
     }
 
     private func answer(_ response: Response, to id: UInt32) {

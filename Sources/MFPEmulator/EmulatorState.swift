@@ -15,7 +15,8 @@ struct EmulatorState: Codable, Sendable {
     var jobs: [ActiveJob]
     var nextJobNumber: Int
     var sync: SyncStatus
-    var securityPolicyPasswordSet: Bool
+    /// R10: the machine's security-policy password, as `SecurityPolicyPassword.hash(password:)`.
+    var securityPolicyPasswordHash: String?
     var accounts: [String: Account]
     var failedLogins: Int
     var lockedUntil: Date?
@@ -27,7 +28,8 @@ struct EmulatorState: Codable, Sendable {
                             role: "Administrator")
         return EmulatorState(profileName: profile.name, power: .ready, errorCode: nil, jobs: [], nextJobNumber: 1,
                              sync: SyncStatus(role: profile.syncRole, state: .stopped),
-                             securityPolicyPasswordSet: profile.securityPolicyPasswordSet,
+                             securityPolicyPasswordHash: profile.securityPolicyPasswordSet
+                                 ? SecurityPolicyPassword.hash(password: "factory-\(profile.serialNumber)") : nil,
                              accounts: [profile.administrator.user: admin], failedLogins: 0, lockedUntil: nil)
     }
 }

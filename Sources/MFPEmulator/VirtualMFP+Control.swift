@@ -5,7 +5,8 @@ import MFPKit
 extension VirtualMFP {
     /// Carries out a control command and returns what to print (a job id, a status, or "ok").
     public func apply(_ command: ControlCommand) throws -> String {
-        try mutate { core in
+        if command == .digests { return try settingsDigests() }
+        return try mutate { core in
             expireReservation(&core)
             let busy = core.reservation != nil
             switch command {
@@ -58,8 +59,8 @@ extension VirtualMFP {
                 core.state.sync.exportPreparedAt = now()
             case let .syncDestination(destination):
                 core.state.sync.connectionDestination = destination
-            case let .policyPassword(set):
-                core.state.securityPolicyPasswordSet = set
+            case let .policyPassword(password):
+                core.state.securityPolicyPasswordHash = password.map(SecurityPolicyPassword.hash(password:))
             case let .adminPassword(password):
                 let salt = LoginProof.randomBytes(16)
                 core.state.accounts[profile.administrator.user] = EmulatorState.Account(
@@ -69,6 +70,8 @@ extension VirtualMFP {
             case .unlockLogins:
                 core.state.failedLogins = 0
                 core.state.lockedUntil = nil
+            case .digests:
+                return ""
             case .state:
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -77,5 +80,25 @@ extension VirtualMFP {
             }
             return "ok"
         }
+    }
+}
+
+extension VirtualMFP {
+    /// What tests compare to prove "the device's settings are byte-for-byte unchanged".
+    func settingsDigests() throws -> String {
+        struct Entry: Encodable {
+            var items: Int
+            var sha256: String
+        }
+        let digests = try settings.digests()
+        let counts = try settings.counts()
+        var result: [String: Entry] = [:]
+        for (category, digest) in digests {
+            result[category.rawValue] = Entry(items: counts[category] ?? 0, sha256: digest)
+        }
+        result["security-policy-password"] = Entry(items: 0, sha256: core.withLock { $0.state.securityPolicyPasswordHash } ?? "none")
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        return String(decoding: try encoder.encode(result), as: UTF8.self)
     }
 }

@@ -41,6 +41,10 @@ extension VirtualMFP {
             try requireAdministrator(session)
             return .status(status())
 
+        case .capabilities:
+            try requireAdministrator(session)
+            return .capabilities(profile.capabilities)
+
         case let .reserve(operation, categories):
             try requireAdministrator(session)
             return try reserve(operation: operation, categories: Set(categories))
@@ -59,6 +63,8 @@ extension VirtualMFP {
 
         case let .release(token):
             try requireAdministrator(session)
+            if session.incoming?.token == token { session.incoming = nil }
+            try? settings.discardStaged(token: token)
             return try mutate { core in
                 if core.reservation?.token == token {
                     core.reservation = nil
@@ -66,6 +72,24 @@ extension VirtualMFP {
                 }
                 return .ok
             }
+
+        case let .exportOpen(token, selections):
+            try requireAdministrator(session)
+            return try exportOpen(token: token, selections: selections, session: &session)
+        case let .importBegin(token, origin, selections, size, sha256):
+            try requireAdministrator(session)
+            return try importBegin(token: token, origin: origin, selections: selections, size: size, sha256: sha256, session: &session)
+        case let .importStage(token):
+            try requireAdministrator(session)
+            return try importStage(token: token, session: &session)
+        case let .importCommit(token):
+            try requireAdministrator(session)
+            return try importCommit(token: token)
+        case let .importAbort(token):
+            try requireAdministrator(session)
+            session.incoming = nil
+            try settings.discardStaged(token: token)
+            return .ok
         }
     }
 
@@ -114,7 +138,7 @@ extension VirtualMFP {
     private func reserve(operation: String, categories: Set<SettingCategory>) throws -> Response {
         try mutate { core in
             expireReservation(&core)
-            let blockers = ImportExportPreflight.blockers(for: makeStatus(core), categories: categories)
+            let blockers = ImportExportPreflight.blockers(for: makeStatus(core))
             guard blockers.isEmpty else {
                 throw DeviceFailure(code: .refused,
                                     message: "import/export cannot start: " + blockers.map(\.message).joined(separator: "; "),

@@ -11,6 +11,8 @@ import Synchronization
 public final class VirtualMFP: Sendable {
     public let profile: DeviceProfile
     let store: StateStore
+    /// The machine's settings (address books, user settings, ...), in SQLite.
+    public let settings: SettingsStore
     let logger: Logger
     let now: @Sendable () -> Date
     let core: Mutex<Core>
@@ -32,13 +34,30 @@ public final class VirtualMFP: Sendable {
         var reservation: Reservation?
         /// Fault injection: garbage owed to the host before the next answer.
         var pendingNoise = 0
+        /// R10: the policy password a staged import sets when committed.
+        var stagedPolicyHash: (token: String, hash: String)?
     }
 
     /// Per-connection state: who logged in, and the nonce of the pending challenge.
     public struct Session: Sendable {
         var user: String?
         var pendingChallenge: (user: String, nonce: [UInt8])?
+        /// An export snapshot the server sends as data frames after its answer.
+        var pendingExport: (stream: UInt32, bytes: [UInt8])?
+        var incoming: IncomingImport?
+        var nextStream: UInt32 = 1
         public init() {}
+    }
+
+    /// An import being received: what the host announced and what has arrived.
+    struct IncomingImport: Sendable {
+        var token: String
+        var stream: UInt32
+        var origin: BundleOrigin
+        var selections: [CategorySelection]
+        var size: Int
+        var sha256: String
+        var received: [UInt8] = []
     }
 
     /// Loads the machine from `stateDirectory`, or creates it factory-new from its profile.
@@ -65,6 +84,18 @@ public final class VirtualMFP: Sendable {
             try store.save(state)
         }
         core = Mutex(Core(state: state, reservation: nil))
+        settings = try SettingsStore(path: stateDirectory + "/settings.sqlite", profile: profile,
+                                     seed: Self.fixtureSeed(profile))
+        // A staged import that was never committed (the host vanished) is dropped at start-up:
+        // the machine keeps its old settings (R3).
+        for token in try settings.stagedTokens() {
+            try settings.discardStaged(token: token)
+        }
+    }
+
+    /// Each machine's generated data depends on its serial number only.
+    static func fixtureSeed(_ profile: DeviceProfile) -> UInt64 {
+        profile.serialNumber.utf8.reduce(0xCBF2_9CE4_8422_2325) { ($0 ^ UInt64($1)) &* 0x100_0000_01B3 }
     }
 
     /// The status as the device reports it.
@@ -96,7 +127,7 @@ public final class VirtualMFP: Sendable {
         return DeviceStatus(model: profile.model, series: profile.series, firmware: profile.firmwareVersion,
                             serialNumber: profile.serialNumber, language: profile.displayLanguage,
                             power: state.power, errorCode: state.errorCode, activeJobs: state.jobs,
-                            sync: state.sync, securityPolicyPasswordSet: state.securityPolicyPasswordSet,
+                            sync: state.sync, securityPolicyPasswordSet: state.securityPolicyPasswordHash != nil,
                             importExportInProgress: core.reservation != nil)
     }
 

@@ -3,9 +3,9 @@
 /// Both sides call it: the bridge before it touches anything (and again right before the
 /// transfer), the emulator when it is asked to reserve itself.
 public enum ImportExportPreflight {
-    /// - Parameter categories: the data the operation touches; `nil` means "data not subject to
-    ///   settings sync", the question `status` answers.
-    public static func blockers(for status: DeviceStatus, categories: Set<SettingCategory>? = nil) -> [Blocker] {
+    /// Settings sync does not appear here: what it restricts, and the conditions that lift the
+    /// restriction, are rule R11's (`SyncRestrictions`), checked per category by export and import.
+    public static func blockers(for status: DeviceStatus) -> [Blocker] {
         var blockers: [Blocker] = []
         if status.importExportInProgress {
             blockers.append(Blocker(rule: .r12, code: "import-export-in-progress",
@@ -26,12 +26,6 @@ public enum ImportExportPreflight {
             blockers.append(Blocker(rule: .r5, code: "job-running:\(job.function.rawValue)",
                                     message: "\(job.function.displayName) \(job.id) is in progress; wait for it to finish or cancel it"))
         }
-        let syncRestricted = (categories ?? []).filter(\.isSubjectToSettingsSync)
-        if status.sync.state.isActive, !syncRestricted.isEmpty {
-            let names = syncRestricted.sorted().map(\.displayName).joined(separator: ", ")
-            blockers.append(Blocker(rule: .r5, code: "settings-sync-active",
-                                    message: "custom-settings synchronization is \(status.sync.state.rawValue); \(names) cannot be imported or exported until it stops"))
-        }
         return blockers
     }
 
@@ -39,6 +33,6 @@ public enum ImportExportPreflight {
     public static func limitations(for status: DeviceStatus) -> [Blocker] {
         guard status.sync.state.isActive else { return [] }
         return [Blocker(rule: .r6, code: "settings-sync-active",
-                        message: "custom-settings synchronization is \(status.sync.state.rawValue): personalized setting values and group management data are excluded until it stops; it pauses during an import/export")]
+                        message: "custom-settings synchronization is \(status.sync.state.rawValue): personal settings and user group address lists import/export only as rule R11 allows; it pauses during an import/export")]
     }
 }

@@ -6,8 +6,8 @@ import MFPEmulator
 
 struct Devices: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "List serial ports and the emulators this bridge can reach.",
-        discussion: "Serial ports come from udev (with USB vendor/product ids where known); emulators from running `mfpbridge emulate` processes and the built-in profiles.")
+        abstract: "List USB machines, serial ports and the emulators this bridge can reach.",
+        discussion: "USB machines come from libusb and udev, matched by the allow-list (the mfpbridge vendor id, the device profiles, the quirks file; other devices are never opened); serial ports from udev (with USB vendor/product ids where known); emulators from running `mfpbridge emulate` processes and the built-in profiles.")
 
     @Option(name: .long, help: ArgumentHelp("Where the emulator's device profiles are.", valueName: "dir"))
     var profiles: String?
@@ -30,6 +30,21 @@ struct Devices: ParsableCommand {
             var pid: Int32?
             var stateDirectory: String
         }
+        struct USBDevice: Encodable {
+            var address: String
+            var busPath: String
+            var vendorID: String
+            var productID: String
+            var serialNumber: String?
+            var manufacturer: String?
+            var model: String?
+            var interfaces: [String]
+            var linkInterface: Int
+            var devnode: String
+            var canOpen: Bool
+            var matchedBy: String
+        }
+        var usbDevices: [USBDevice]
         var serialPorts: [Port]
         var emulators: [Emulator]
     }
@@ -50,10 +65,26 @@ struct Devices: ParsableCommand {
                                  stateDirectory: EmbeddedEmulator.stateDirectory(profile: $0, dataDirectory: dataDirectory))
             }
         }
-        let listing = Listing(serialPorts: ports, emulators: emulators)
+        let allowList = USBAllowListLoader.load(profiles: profiles)
+        for warning in allowList.warnings { Output.warn("warning: \(warning)") }
+        let usbDevices = ((try? USBDeviceScanner.list(allowList: allowList)) ?? []).map { device in
+            Listing.USBDevice(
+                address: device.address, busPath: device.busPath, vendorID: hex4(device.vendorID), productID: hex4(device.productID),
+                serialNumber: device.serial, manufacturer: device.manufacturer, model: device.model,
+                interfaces: device.interfaces.map { "\($0.number):\($0.classTriple)" }, linkInterface: Int(device.linkInterface),
+                devnode: device.devnode, canOpen: device.canOpen, matchedBy: device.matchedBy)
+        }
+        let listing = Listing(usbDevices: usbDevices, serialPorts: ports, emulators: emulators)
         if output.json {
             Output.json(listing)
             return
+        }
+        Output.line("USB machines:")
+        if usbDevices.isEmpty { Output.line("  none found") }
+        for device in usbDevices {
+            Output.line("  \(device.address)  \(device.vendorID):\(device.productID) \(device.model ?? "unknown model") at \(device.busPath) (\(device.devnode))")
+            Output.line("    serial \(device.serialNumber ?? "none"), interfaces \(device.interfaces.joined(separator: " ")), link on interface \(device.linkInterface)"
+                        + (device.canOpen ? "" : "; this user CANNOT open it: run `mfpbridge doctor`"))
         }
         Output.line("Serial ports:")
         if ports.isEmpty { Output.line("  none found") }

@@ -29,7 +29,7 @@ struct EmulateCtl: ParsableCommand {
 
     func run() throws {
         var secret: String?
-        if words == ["admin-password"] {
+        if words == ["admin-password"] || words == ["policy-password", "set"] {
             secret = readLine(strippingNewline: true)
         }
         // Checked here first so that a typo is a usage error, whoever applies the command.

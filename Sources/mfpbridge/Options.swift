@@ -2,6 +2,7 @@ import ArgumentParser
 import BridgeClient
 import Foundation
 import Logging
+import MFPKit
 
 struct DeviceOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("The machine to talk to.", discussion: DeviceAddress.help, valueName: "address"))
@@ -21,22 +22,61 @@ struct LoginOptions: ParsableArguments {
         valueName: "file"))
     var passwordFile: String?
 
-    /// The password from the file, the environment or a prompt, in that order.
     func password() throws(BridgeError) -> String {
-        if let passwordFile {
-            guard let data = FileManager.default.contents(atPath: passwordFile) else {
-                throw BridgeError(.usage, "cannot read the password file \(passwordFile)")
+        try Secret.read(file: passwordFile, environment: "MFPBRIDGE_PASSWORD", prompt: "Administrator password for \(user): ",
+                        missing: "no administrator password: give --password-file FILE, set MFPBRIDGE_PASSWORD, or run on a terminal to be asked")
+    }
+
+    var credentials: (user: String, password: () throws(BridgeError) -> String) { (user, password) }
+}
+
+/// The administrator login of commands whose `--password-file` is the bundle's password.
+struct AdminLoginOptions: ParsableArguments {
+    @Option(name: .long, help: "The administrator account (R1).")
+    var user = "Administrator"
+
+    @Option(name: .long, help: ArgumentHelp(
+        "A file whose first line is the administrator password.",
+        discussion: "Otherwise MFPBRIDGE_PASSWORD, or a prompt without echo. Never from the command line.",
+        valueName: "file"))
+    var adminPasswordFile: String?
+
+    func password() throws(BridgeError) -> String {
+        try Secret.read(file: adminPasswordFile, environment: "MFPBRIDGE_PASSWORD", prompt: "Administrator password for \(user): ",
+                        missing: "no administrator password: give --admin-password-file FILE, set MFPBRIDGE_PASSWORD, or run on a terminal to be asked")
+    }
+
+    var login: LoginOptions {
+        var options = LoginOptions()
+        options.user = user
+        options.passwordFile = adminPasswordFile
+        return options
+    }
+}
+
+/// Passwords come from a file (its first line), the environment, or a prompt without echo: never argv.
+enum Secret {
+    static func read(file: String?, environment name: String, prompt: String, missing: String) throws(BridgeError) -> String {
+        if let file {
+            guard let data = FileManager.default.contents(atPath: file) else {
+                throw BridgeError(.usage, "cannot read the password file \(file)")
             }
             let text = String(decoding: data, as: UTF8.self)
             return String(text.split(separator: "\n", maxSplits: 1, omittingEmptySubsequences: false).first ?? "")
         }
-        if let fromEnvironment = ProcessInfo.processInfo.environment["MFPBRIDGE_PASSWORD"] {
+        if let fromEnvironment = ProcessInfo.processInfo.environment[name], !fromEnvironment.isEmpty {
             return fromEnvironment
         }
-        guard let typed = SecretPrompt.read(prompt: "Password for \(user): ") else {
-            throw BridgeError(.usage, "no administrator password: give --password-file FILE, set MFPBRIDGE_PASSWORD, or run on a terminal to be asked")
+        guard let typed = SecretPrompt.read(prompt: prompt) else {
+            throw BridgeError(.usage, missing)
         }
         return typed
+    }
+
+    /// The bundle password (R13), if any: from the file, or MFPBRIDGE_BUNDLE_PASSWORD.
+    static func bundlePassword(file: String?) throws(BridgeError) -> String? {
+        if file == nil, ProcessInfo.processInfo.environment["MFPBRIDGE_BUNDLE_PASSWORD"]?.isEmpty ?? true { return nil }
+        return try read(file: file, environment: "MFPBRIDGE_BUNDLE_PASSWORD", prompt: "", missing: "")
     }
 }
 
@@ -62,4 +102,17 @@ enum LoggingBootstrap {
         done = true
         LoggingSystem.bootstrap(StreamLogHandler.standardError)
     }
+}
+
+/// `--category` values, checked: a typo is a usage error.
+func parseSelections(_ names: [String]) throws(BridgeError) -> [CategorySelection] {
+    var selections: [CategorySelection] = []
+    for name in names {
+        do {
+            selections.append(try CategorySelection.parse(name))
+        } catch {
+            throw BridgeError(.usage, error.message)
+        }
+    }
+    return selections
 }

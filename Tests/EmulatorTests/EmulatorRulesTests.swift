@@ -88,21 +88,26 @@ struct EmulatorRulesTests {
         #expect(try session.status().sync.state == .running)
     }
 
-    @Test("R5: settings sync blocks a reservation touching personal settings only")
-    func syncBlocksPersonalData() throws {
+    @Test("R11: a sync client refuses to export personal settings unless (a) and (b) hold; the address book exports")
+    func syncRestrictsPersonalData() throws {
         let fixture = try EmulatorFixture()
         _ = try fixture.device.apply(.syncRole(.client))
         _ = try fixture.device.apply(.syncState(.running))
         let session = try fixture.loggedIn()
-        guard case let .failure(failure) = try reserve(session, categories: [.personalSettings]) else {
-            Issue.record("reserve succeeded")
+        guard case let .reserved(token, _) = try reserve(session, categories: [.personalSettings]) else {
+            Issue.record("reserve refused")
             return
         }
-        #expect(failure.blockers.map(\.code) == ["settings-sync-active"])
-        guard case .reserved = try reserve(session, categories: [.addressBook]) else {
-            Issue.record("address book reservation refused")
+        guard case let .failure(failure) = try session.call(.exportOpen(token: token, categories: [CategorySelection(.personalSettings)])) else {
+            Issue.record("export of personal settings allowed while sync runs without (a) and (b)")
             return
         }
+        #expect(failure.code == .incompatible)
+        #expect(Set(failure.blockers.map(\.code)) == ["sync-condition-a", "sync-condition-b"])
+        _ = try fixture.device.apply(.syncPrepareExport)
+        _ = try fixture.device.apply(.syncDestination("localhost:8443"))
+        let (_, snapshot) = try session.exportSettings(token: token, selections: [CategorySelection(.personalSettings)])
+        #expect(!snapshot[.personalSettings].isEmpty)
     }
 
     @Test("Jobs, error codes and power survive an emulator restart; a shutdown comes back ready")

@@ -63,16 +63,14 @@ struct ImportExportPreflightTests {
         #expect(codes == ["shutting-down", "error-code", "job-running:send", "job-running:fax"])
     }
 
-    @Test("R5, R6: active settings sync blocks only personalized and group data", arguments: [SyncState.running, .pausing, .paused])
+    @Test("R5, R6: active settings sync does not block the start; status notes the limitation", arguments: [SyncState.running, .pausing, .paused])
     func settingsSync(state: SyncState) {
         var status = idleStatus()
         status.sync = SyncStatus(role: .client, state: state)
-        #expect(ImportExportPreflight.blockers(for: status, categories: [.addressBook, .paperTypes]).isEmpty)
-        let blockers = ImportExportPreflight.blockers(for: status, categories: [.addressBook, .personalSettings])
-        #expect(blockers.map(\.code) == ["settings-sync-active"])
-        #expect(!ImportExportPreflight.limitations(for: status).isEmpty)
+        #expect(ImportExportPreflight.blockers(for: status).isEmpty)
+        #expect(ImportExportPreflight.limitations(for: status).map(\.rule) == [.r6])
         status.sync.state = .stopped
-        #expect(ImportExportPreflight.blockers(for: status, categories: [.personalSettings, .userGroupAddressLists]).isEmpty)
+        #expect(ImportExportPreflight.limitations(for: status).isEmpty)
     }
 
     @Test("R12: a running import/export blocks another")

@@ -1,0 +1,123 @@
+import BridgeLink
+import BridgeWire
+import Crypto
+import Foundation
+import MFPKit
+
+extension DeviceSession {
+    /// R4, R5, R12: takes the device's exclusive reservation; the device refuses while blocked.
+    public func reserve(_ operation: String, categories: [SettingCategory]) throws(BridgeError) -> String {
+        let response = try call(.reserve(operation: operation, categories: categories), attempts: 1)
+        switch response {
+        case let .reserved(token, _): return token
+        case let .failure(failure): throw Self.failure(failure)
+        default: throw Self.unexpected(response, to: "reserve")
+        }
+    }
+
+    /// Gives the reservation back; a failure here is logged, not thrown (the reservation lapses anyway).
+    public func release(_ token: String) {
+        do {
+            _ = try call(.release(token: token), attempts: 2)
+        } catch {
+            logger.warning("could not release the reservation: \(error); it lapses by itself in 30 seconds")
+        }
+    }
+
+    /// Reads the selected settings off the device as one consistent snapshot.
+    public func exportSettings(token: String, selections: [CategorySelection],
+                               progress: (Int, Int) -> Void = { _, _ in }) throws(BridgeError) -> (BundleOrigin, SettingsSnapshot) {
+        let response = try call(.exportOpen(token: token, categories: selections), attempts: 1)
+        guard case let .exportReady(stream, size, sha256, origin) = response else {
+            if case let .failure(failure) = response { throw Self.failure(failure) }
+            throw Self.unexpected(response, to: "export-open")
+        }
+        let bytes = try receiveStream(stream, size: size, progress: progress)
+        guard Self.sha256Hex(bytes) == sha256 else {
+            throw BridgeError(.failure, "the export arrived damaged (digest mismatch); nothing was written, run the export again")
+        }
+        do {
+            return (origin, try SettingsStream.decode(bytes))
+        } catch {
+            throw BridgeError(.failure, "the device sent settings this bridge cannot read: \(error)")
+        }
+    }
+
+    /// Sends content to import; the device plans it by its own rules and stages it durably (R3).
+    public func stageImport(token: String, origin: BundleOrigin, selections: [CategorySelection], content: SettingsSnapshot,
+                            progress: (Int, Int) -> Void = { _, _ in }) throws(BridgeError) -> ImportPlan {
+        let bytes = SettingsStream.encode(content)
+        let begin = try call(.importBegin(token: token, origin: origin, categories: selections, size: bytes.count,
+                                          sha256: Self.sha256Hex(bytes)), attempts: 1)
+        guard case let .importReady(stream) = begin else {
+            if case let .failure(failure) = begin { throw Self.failure(failure) }
+            throw Self.unexpected(begin, to: "import-begin")
+        }
+        try sendStream(bytes, stream: stream, progress: progress)
+        let staged = try call(.importStage(token: token), timeout: .seconds(60), attempts: 1)
+        switch staged {
+        case let .importPlan(plan): return plan
+        case let .failure(failure): throw Self.failure(failure)
+        default: throw Self.unexpected(staged, to: "import-stage")
+        }
+    }
+
+    /// Applies the staged import in one atomic step on the device.
+    public func commitImport(token: String) throws(BridgeError) {
+        let response = try call(.importCommit(token: token), timeout: .seconds(60), attempts: 1)
+        switch response {
+        case .ok: return
+        case let .failure(failure): throw Self.failure(failure)
+        default: throw Self.unexpected(response, to: "import-commit")
+        }
+    }
+
+    static func sha256Hex(_ bytes: [UInt8]) -> String {
+        SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
+    }
+
+    private func receiveStream(_ stream: UInt32, size: Int, progress: (Int, Int) -> Void) throws(BridgeError) -> [UInt8] {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(size)
+        progress(0, size)
+        while true {
+            let frame: Frame?
+            do {
+                frame = try channel.receive(timeout: .seconds(10))
+            } catch {
+                throw Self.linkFailure(error)
+            }
+            guard let frame else {
+                throw BridgeError(.unreachable, "the device stopped sending after \(bytes.count) of \(size) bytes; nothing was written, run the export again")
+            }
+            guard frame.type == .data, frame.id == stream else { continue }
+            guard frame.offset == UInt64(bytes.count) else {
+                throw BridgeError(.failure, "part of the export was lost on the line (expected byte \(bytes.count), got \(frame.offset)); nothing was written, run the export again")
+            }
+            bytes += frame.payload
+            progress(bytes.count, size)
+            if frame.flags.contains(.last) { break }
+        }
+        guard bytes.count == size else {
+            throw BridgeError(.failure, "the export ended after \(bytes.count) of \(size) bytes; nothing was written, run the export again")
+        }
+        return bytes
+    }
+
+    private func sendStream(_ bytes: [UInt8], stream: UInt32, progress: (Int, Int) -> Void) throws(BridgeError) {
+        let chunk = channel.link.framing == .cobs ? 4096 : 256 * 1024
+        var offset = 0
+        progress(0, bytes.count)
+        repeat {
+            let end = min(offset + chunk, bytes.count)
+            do {
+                try channel.send(Frame(type: .data, id: stream, offset: UInt64(offset), flags: end == bytes.count ? .last : [],
+                                       payload: Array(bytes[offset..<end])))
+            } catch {
+                throw Self.linkFailure(error)
+            }
+            offset = end
+            progress(offset, bytes.count)
+        } while offset < bytes.count
+    }
+}

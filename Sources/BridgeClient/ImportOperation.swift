@@ -1,0 +1,88 @@
+import Foundation
+import MFPKit
+
+/// Puts a bundle's settings on a machine, in the order the rules ask: verify the bundle before the
+/// device is touched (R8, R13), check the machine (R5) and compatibility (R7, R9, R10, R11), report
+/// what will change (R2), snapshot what will be overwritten, re-check R5, then let the device stage
+/// and apply it in one atomic step (R3).
+public final class ImportOperation {
+    public let session: DeviceSession
+    public let selections: [CategorySelection]
+    public let origin: BundleOrigin
+    public let incoming: SettingsSnapshot
+    public private(set) var token: String?
+    public private(set) var current = SettingsSnapshot()
+    public private(set) var plan: ImportPlan?
+    public private(set) var status: DeviceStatus?
+
+    /// - Parameter selections: `nil` imports every category the bundle holds.
+    public init(session: DeviceSession, bundle: (origin: BundleOrigin, snapshot: SettingsSnapshot),
+                selections: [CategorySelection]?) throws(BridgeError) {
+        self.session = session
+        self.origin = bundle.origin
+        self.incoming = bundle.snapshot
+        let inBundle = Set(bundle.snapshot.categories.keys)
+        let wanted = selections ?? inBundle.sorted().map { CategorySelection($0) }
+        let missing = wanted.filter { !inBundle.contains($0.category) }
+        guard missing.isEmpty else {
+            throw BridgeError(.usage, "the bundle holds no \(missing.map(\.description).joined(separator: ", ")); it holds "
+                + inBundle.sorted().map(\.rawValue).joined(separator: ", "))
+        }
+        self.selections = wanted
+    }
+
+    /// Checks, reserves, reads what will be overwritten and plans. Nothing changes on the device.
+    public func prepare(now: Date = Date()) throws(BridgeError) -> ImportPlan {
+        let status = try session.status()
+        let target = try session.capabilities()
+        self.status = status
+        let categories = selections.map(\.category)
+        let blockers = ImportExportPreflight.blockers(for: status)
+        guard blockers.isEmpty else {
+            throw BridgeError(.refusedByDeviceState, "import cannot start: the machine is busy", blockers: blockers)
+        }
+        let token = try session.reserve("import", categories: categories)
+        self.token = token
+        // What the import would overwrite: the R2 report compares against it, and it becomes the snapshot.
+        let (_, current) = try session.exportCurrent(token: token, selections: selections)
+        self.current = current
+        let plan = ImportPlanner.plan(origin: origin, incoming: incoming, selections: selections, target: target,
+                                      status: status, current: current, now: now)
+        self.plan = plan
+        if plan.isRefused {
+            throw BridgeError(.incompatible, "import refused", blockers: plan.refusals)
+        }
+        return plan
+    }
+
+    /// R5 again right before the transfer (the state may have changed), then stage and commit.
+    public func apply(progress: (Int, Int) -> Void = { _, _ in }) throws(BridgeError) -> ImportPlan {
+        guard let token, let plan else { throw BridgeError(.failure, "prepare the import first") }
+        let status = try session.status()
+        var blockers = ImportExportPreflight.blockers(for: status)
+        // Our own reservation shows as an import in progress: that one is expected.
+        blockers.removeAll { $0.code == "import-export-in-progress" }
+        guard blockers.isEmpty else {
+            throw BridgeError(.refusedByDeviceState, "import stopped before any change: the machine became busy", blockers: blockers)
+        }
+        let applied = plan.categories.filter(\.applied).map(\.category)
+        guard !applied.isEmpty else { return plan }
+        let selections = self.selections.filter { applied.contains($0.category) }
+        let staged = try session.stageImport(token: token, origin: origin, selections: selections,
+                                             content: incoming.restricted(to: Set(applied)), progress: progress)
+        try session.commitImport(token: token)
+        return staged
+    }
+
+    public func finish() {
+        if let token { session.release(token) }
+        token = nil
+    }
+}
+
+extension DeviceSession {
+    /// The current content of the selected categories, under an import reservation.
+    func exportCurrent(token: String, selections: [CategorySelection]) throws(BridgeError) -> (BundleOrigin, SettingsSnapshot) {
+        try exportSettings(token: token, selections: selections)
+    }
+}

@@ -1,0 +1,121 @@
+import ArgumentParser
+import BridgeClient
+import BridgeLink
+import Foundation
+import Glibc
+
+struct Doctor: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Check that USB machines can be used without root, and say what to fix.",
+        discussion: """
+        Checks libusb and libudev, whether udev/70-mfpbridge.rules is installed, and the \
+        permissions of the device node of every USB machine on the allow-list. Exits 0 when all \
+        is well, 1 otherwise (each problem comes with the command that fixes it).
+        """)
+
+    @Option(name: .long, help: ArgumentHelp("Where the device profiles are.", valueName: "dir"))
+    var profiles: String?
+
+    @OptionGroup var output: OutputOptions
+
+    static let rulesName = "70-mfpbridge.rules"
+    static let rulesDirectories = ["/etc/udev/rules.d", "/run/udev/rules.d", "/usr/lib/udev/rules.d", "/lib/udev/rules.d"]
+
+    struct Report: Encodable {
+        struct Node: Encodable {
+            var address: String
+            var devnode: String
+            var mode: String?
+            var owner: String?
+            var group: String?
+            var canOpen: Bool
+        }
+        var ok: Bool
+        var libusbVersion: String
+        var libudevVersion: String?
+        var rulesFile: String?
+        var user: String
+        var groups: [String]
+        var devices: [Node]
+        var problems: [String]
+        var fixes: [String]
+    }
+
+    func run() throws {
+        var problems: [String] = []
+        var fixes: [String] = []
+        if let problem = USBEnvironment.libusbProblem() {
+            problems.append("libusb cannot start: \(problem)")
+            fixes.append("check that /dev/bus/usb exists (in a container, pass the USB bus through)")
+        }
+        let rules = Self.rulesDirectories.map { "\($0)/\(Self.rulesName)" }.first { FileManager.default.fileExists(atPath: $0) }
+        if rules == nil {
+            problems.append("the udev rule \(Self.rulesName) is not installed: USB machines can only be opened as root")
+            fixes.append("sudo install -m 644 udev/\(Self.rulesName) /etc/udev/rules.d/ && sudo udevadm control --reload && sudo udevadm trigger --subsystem-match=usb")
+        }
+        let allowList = USBAllowListLoader.load(profiles: profiles)
+        for warning in allowList.warnings {
+            problems.append("quirks file: \(warning)")
+            fixes.append("fix the JSON in \(USBAllowList.quirksPath()) (see README, \"USB\")")
+        }
+        let user = getpwuid(geteuid()).map { String(cString: $0.pointee.pw_name) } ?? "uid \(geteuid())"
+        let groups = Self.currentGroups()
+        var nodes: [Report.Node] = []
+        let devices = (try? USBDeviceScanner.list(allowList: allowList)) ?? []
+        for device in devices {
+            var info = stat()
+            let known = stat(device.devnode, &info) == 0
+            let node = Report.Node(
+                address: device.address, devnode: device.devnode,
+                mode: known ? String(info.st_mode & 0o777, radix: 8) : nil,
+                owner: known ? getpwuid(info.st_uid).map { String(cString: $0.pointee.pw_name) } : nil,
+                group: known ? getgrgid(info.st_gid).map { String(cString: $0.pointee.gr_name) } : nil,
+                canOpen: device.canOpen)
+            nodes.append(node)
+            if !device.canOpen {
+                problems.append("\(device.address) (\(device.devnode), mode \(node.mode ?? "?"), group \(node.group ?? "?")): this user cannot open it")
+                fixes.append(rules == nil
+                    ? "install the udev rule (above), then unplug and replug the machine"
+                    : "unplug and replug the machine so the rule applies; if it persists, add yourself to the plugdev group (sudo usermod -aG plugdev \(user), then log in again) or add the device's ids to \(rules!)")
+            }
+            if (info.st_mode & 0o002) != 0 {
+                problems.append("\(device.devnode) is world-writable (mode \(node.mode ?? "?")): another rule grants too much")
+                fixes.append("remove the rule that sets MODE=\"0666\" for this device (grep -r \(USBAllowListLoader.hex4(device.vendorID)) /etc/udev/rules.d)")
+            }
+        }
+        let report = Report(ok: problems.isEmpty, libusbVersion: USBEnvironment.libusbVersion,
+                            libudevVersion: USBEnvironment.libudevVersion, rulesFile: rules, user: user, groups: groups,
+                            devices: nodes, problems: problems, fixes: fixes)
+        if output.json {
+            Output.json(report)
+        } else {
+            Output.line("libusb   \(report.libusbVersion)")
+            Output.line("libudev  \(report.libudevVersion ?? "unknown")")
+            Output.line("rules    \(rules ?? "not installed (\(Self.rulesName))")")
+            Output.line("user     \(user) (groups: \(groups.joined(separator: ", ")))")
+            if nodes.isEmpty { Output.line("devices  no USB machine plugged in") }
+            for node in nodes {
+                Output.line("device   \(node.address)  \(node.devnode)  mode \(node.mode ?? "?") \(node.owner ?? "?"):\(node.group ?? "?")  "
+                            + (node.canOpen ? "can open" : "CANNOT open"))
+            }
+            if problems.isEmpty {
+                Output.line("All is well.")
+            } else {
+                for (problem, fix) in zip(problems, fixes) {
+                    Output.line("problem: \(problem)")
+                    Output.line("  fix:   \(fix)")
+                }
+            }
+        }
+        if !problems.isEmpty { throw ExitCode(ExitStatus.failure.rawValue) }
+    }
+
+    static func currentGroups() -> [String] {
+        let count = getgroups(0, nil)
+        guard count > 0 else { return [] }
+        var ids = [gid_t](repeating: 0, count: Int(count))
+        let got = getgroups(count, &ids)
+        guard got > 0 else { return [] }
+        return ids.prefix(Int(got)).compactMap { getgrgid($0).map { String(cString: $0.pointee.gr_name) } }
+    }
+}

@@ -1,0 +1,80 @@
+import ArgumentParser
+import BridgeClient
+import BridgeTransfer
+import Foundation
+import MFPKit
+
+struct Export: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Take a machine's settings off it into a sealed bundle file.",
+        discussion: """
+        Batch (--all) or individual categories (--category, repeatable; R12). Refuses while the \
+        machine is busy or shows an error (R5, exit 4) or while settings synchronization forbids it \
+        (R11, exit 7). The bundle is sealed (R8) and, with a password, encrypted (R13); it is written \
+        to FILE.part and renamed into place only once complete. Categories: \
+        \(SettingCategory.allCases.map(\.rawValue).joined(separator: ", ")).
+        """)
+
+    @OptionGroup var device: DeviceOptions
+    @OptionGroup var login: AdminLoginOptions
+
+    @Flag(name: .long, help: "Every category (batch export).")
+    var all = false
+
+    @Option(name: .long, help: ArgumentHelp("A category to export (repeat for several).", valueName: "name"))
+    var category: [String] = []
+
+    @Option(name: .long, help: ArgumentHelp("Protect the bundle with the password in this file's first line (R13; 1-32 ASCII characters); or set MFPBRIDGE_BUNDLE_PASSWORD.", valueName: "file"))
+    var passwordFile: String?
+
+    @Option(name: .shortAndLong, help: ArgumentHelp("The bundle file to write.", valueName: "file"))
+    var output: String
+
+    @OptionGroup var outputOptions: OutputOptions
+
+    func validate() throws {
+        guard all != !category.isEmpty else { throw ValidationError("choose --all or one or more --category NAME") }
+    }
+
+    func run() throws {
+        let selections = try all ? SettingCategory.allCases.filter { $0 != .boxDocuments }.map { CategorySelection($0) }
+            : parseSelections(category)
+        let bundlePassword = try Secret.bundlePassword(file: passwordFile)
+        let logger = outputOptions.makeLogger("mfpbridge.export")
+        let started = Date()
+        let connection = try DeviceConnection.open(device, login: login.login, logger: logger)
+        defer { connection.close() }
+        Progress.doNotPowerOff("Export")
+        let operation = ExportOperation(selections: selections, outputPath: output, password: bundlePassword)
+        let progress = Progress(label: "export")
+        let result: ExportOperation.Result
+        do {
+            result = try operation.run(session: connection.session, codec: MFPBundleCodec(), progress: progress.update)
+        } catch {
+            HistoryLog.record(operation: "export", device: device.device, session: connection.session, user: login.user,
+                              selections: selections, started: started, error: error, bundle: nil, snapshot: nil)
+            throw error
+        }
+        HistoryLog.record(operation: "export", device: device.device, session: connection.session, user: login.user,
+                          selections: selections, started: started, error: nil, bundle: output, snapshot: nil)
+        if outputOptions.json {
+            Output.json(ExportReport(file: output, model: result.origin.model, serialNumber: result.origin.serialNumber,
+                                     language: result.origin.language, protected: bundlePassword != nil,
+                                     categories: Dictionary(uniqueKeysWithValues: result.counts.map { ($0.key.rawValue, $0.value) })))
+        } else {
+            Output.line("Exported from \(result.origin.model) (\(result.origin.serialNumber)) to \(output)\(bundlePassword != nil ? ", password-protected" : ""):")
+            for (category, count) in result.counts.sorted(by: { $0.key < $1.key }) {
+                Output.line("  \(category.rawValue.padding(toLength: 26, withPad: " ", startingAt: 0)) \(count) items")
+            }
+        }
+    }
+
+    struct ExportReport: Encodable {
+        var file: String
+        var model: String
+        var serialNumber: String
+        var language: String
+        var protected: Bool
+        var categories: [String: Int]
+    }
+}

@@ -1,0 +1,55 @@
+import BridgeClient
+import Foundation
+import MFPKit
+
+/// The R2/R9 report: per category, what is overwritten, added, removed, skipped, and why.
+enum ImportReport {
+    struct JSONReport: Encodable {
+        var title: String
+        var snapshot: String?
+        var categories: [CategoryPlan]
+    }
+
+    static func print(_ plan: ImportPlan, title: String, json: Bool, snapshot: String?) {
+        if json {
+            Output.json(JSONReport(title: title, snapshot: snapshot, categories: plan.categories))
+            return
+        }
+        Output.line(title)
+        for category in plan.categories {
+            let name = category.category.rawValue.padding(toLength: 26, withPad: " ", startingAt: 0)
+            guard category.applied else {
+                Output.line("  \(name) SKIPPED  \(category.skipReason.map { "\($0.rule.rawValue): \($0.message)" } ?? "")")
+                continue
+            }
+            var parts = ["\(category.overwritten.count) overwritten", "\(category.added.count) added"]
+            if !category.removed.isEmpty { parts.append("\(category.removed.count) removed") }
+            parts.append("\(category.unchanged) unchanged")
+            if !category.skipped.isEmpty { parts.append("\(category.skipped.count) skipped") }
+            if category.setsSecurityPolicyPassword { parts.append("sets the exporting machine's security-policy password (R10)") }
+            Output.line("  \(name) \(parts.joined(separator: ", "))")
+            for skipped in category.skipped.prefix(20) {
+                Output.line("      skipped \(skipped.id): \(skipped.rule.rawValue) \(skipped.reason)")
+            }
+            if category.skipped.count > 20 {
+                Output.line("      ... and \(category.skipped.count - 20) more skipped (--json lists every one)")
+            }
+        }
+        if let snapshot {
+            Output.line("Snapshot of the overwritten settings: \(snapshot) (undo with `mfpbridge rollback`)")
+        }
+    }
+}
+
+/// Where automatic snapshots go: `DATA/snapshots/SERIAL/TIMESTAMP.mfpb`.
+enum Snapshots {
+    static func newPath(serialNumber: String) -> String {
+        let folder = "\(BridgeTransferPaths.data)/snapshots/\(serialNumber)"
+        try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true,
+                                                 attributes: [.posixPermissions: 0o700])
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withFullDate, .withTime, .withFractionalSeconds]
+        let stamp = formatter.string(from: Date()).replacingOccurrences(of: ":", with: "")
+        return "\(folder)/\(stamp).mfpb"
+    }
+}

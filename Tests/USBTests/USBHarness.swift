@@ -1,0 +1,194 @@
+import BridgeLink
+import Foundation
+import Synchronization
+import Testing
+
+/// The emulated USB bus of `tests-harness/usb/harness.py`, which runs this test process under
+/// umockdev (scripts/usb-tests) and answers on the Unix socket `$MFPB_USB_HARNESS`.
+final class USBHarness: Sendable {
+    static let shared: USBHarness? = ProcessInfo.processInfo.environment["MFPB_USB_HARNESS"].map(USBHarness.init)
+
+    /// Why the USB tests cannot run here, or nil when they can. Printed by every skipped test.
+    static let unavailableReason: String? = {
+        if shared != nil { return nil }
+        let hasUmockdev = FileManager.default.isExecutableFile(atPath: "/usr/bin/umockdev-wrapper")
+        let hasGI = FileManager.default.fileExists(atPath: "/usr/lib/x86_64-linux-gnu/girepository-1.0/UMockdev-1.0.typelib")
+            || FileManager.default.fileExists(atPath: "/usr/lib/aarch64-linux-gnu/girepository-1.0/UMockdev-1.0.typelib")
+        if !hasUmockdev || !hasGI {
+            return "umockdev is not installed (apt-get install umockdev gir1.2-umockdev-1.0 python3-gi): the emulated USB bus cannot run"
+        }
+        return "not running under the emulated USB bus: run scripts/usb-tests (it starts tests-harness/usb/harness.py under umockdev)"
+    }()
+
+    let path: String
+    private let lock = Mutex(())
+
+    init(path: String) {
+        self.path = path
+    }
+
+    /// Sends one request, returns the answer; throws when the harness says it failed.
+    @discardableResult
+    func call(_ request: [String: Any]) throws -> [String: Any] {
+        try lock.withLock { _ in
+            let link = try SocketLink.connect(path: path)
+            defer { link.close() }
+            try link.send(Array(try JSONSerialization.data(withJSONObject: request)) + [0x0A])
+            var answer: [UInt8] = []
+            let deadline = ContinuousClock.now + .seconds(30)
+            while answer.last != 0x0A, ContinuousClock.now < deadline {
+                answer += try link.receive(maxBytes: 65536, timeout: .milliseconds(500))
+            }
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(answer)) as? [String: Any])
+            guard object["ok"] as? Bool == true else {
+                throw HarnessError("harness: \(request["op"] ?? "?") failed: \(object["error"] ?? "no answer")")
+            }
+            return object
+        }
+    }
+
+    func reset() throws { try call(["op": "reset"]) }
+
+    /// Plugs a device with a profile's USB identity, served by the Swift emulator. Returns its bus path.
+    func plug(profile: String) throws -> String {
+        try #require(try call(["op": "plug", "profile": profile])["busPath"] as? String)
+    }
+
+    /// Plugs a device described in full; `behavior` is "emulator" (with `profile`), "echo" or "inert".
+    func plug(device: [String: Any], behavior: String, profile: String? = nil) throws -> String {
+        var request: [String: Any] = ["op": "plug", "device": device, "behavior": behavior]
+        if let profile { request["profile"] = profile }
+        return try #require(try call(request)["busPath"] as? String)
+    }
+
+    func unplug(_ busPath: String) throws { try call(["op": "unplug", "busPath": busPath]) }
+
+    func set(_ busPath: String, _ settings: [String: Any]) throws {
+        try call(settings.merging(["op": "set", "busPath": busPath]) { $1 })
+    }
+
+    func stats(_ busPath: String) throws -> [String: Any] {
+        try call(["op": "stats", "busPath": busPath])
+    }
+
+    /// A USB serial adapter with a vendor-specific interface (ff/ff/ff, like ours) but ids that
+    /// are on no allow-list.
+    static var unrelatedSerialAdapter: [String: Any] { [
+        "vendorID": 0x0403, "productID": 0x6001, "manufacturer": "FTDI", "product": "FT232R USB UART", "serial": "A10KZP1",
+        "interfaces": [["number": 0, "interfaceClass": 255, "subclass": 255, "interfaceProtocol": 255, "bulkIn": 0x81, "bulkOut": 0x02]],
+    ] }
+
+    /// A mouse (HID boot protocol).
+    static var unrelatedMouse: [String: Any] { [
+        "vendorID": 0x046D, "productID": 0xC077, "manufacturer": "Logitech", "product": "USB Optical Mouse", "serial": "M0001",
+        "interfaces": [["number": 0, "interfaceClass": 3, "subclass": 1, "interfaceProtocol": 2, "interruptIn": 0x81]],
+    ] }
+}
+
+struct HarnessError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// Runs the built `mfpbridge` (beside the test bundle) with the test's environment, which carries
+/// umockdev's preload library and testbed.
+enum CLI {
+    static var binary: String {
+        let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+            .appendingPathComponent("mfpbridge").path
+        if FileManager.default.isExecutableFile(atPath: beside) { return beside }
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        return root.appendingPathComponent(".build/debug/mfpbridge").path
+    }
+
+    struct Result {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> Result {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: binary)
+        process.arguments = arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        let stderrData = Mutex(Data())
+        let reader = Thread { stderrData.withLock { $0 = err.fileHandleForReading.readDataToEndOfFile() } }
+        reader.start()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        while !reader.isFinished { usleep(1000) }
+        return Result(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+                      stderr: String(decoding: stderrData.withLock { $0 }, as: UTF8.self))
+    }
+}
+
+/// A command running in the background whose output lines are collected as they come.
+final class BackgroundCommand: Sendable {
+    let process: Process
+    private final class Lines: Sendable { let value = Mutex<[String]>([]) }
+    private let lines = Lines()
+
+    init(_ arguments: [String], environment: [String: String] = [:]) throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: CLI.binary)
+        process.arguments = arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = out
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        self.process = process
+        let handle = out.fileHandleForReading
+        Thread { [lines] in
+            var pending = Data()
+            while true {
+                let chunk = handle.availableData
+                if chunk.isEmpty { break }
+                pending += chunk
+                while let newline = pending.firstIndex(of: 0x0A) {
+                    let line = String(decoding: pending[pending.startIndex..<newline], as: UTF8.self)
+                    pending = Data(pending[(newline + 1)...])
+                    lines.value.withLock { $0.append(line) }
+                }
+            }
+        }.start()
+    }
+
+    var output: [String] { lines.value.withLock { $0 } }
+
+    /// Waits until a line satisfies `predicate`; returns it, or nil after `timeout`.
+    func waitForLine(timeout: Duration = .seconds(10), _ predicate: (String) -> Bool) -> String? {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if let line = output.first(where: predicate) { return line }
+            usleep(20_000)
+        }
+        return nil
+    }
+
+    func stop() {
+        if process.isRunning { process.terminate() }
+        process.waitUntilExit()
+    }
+}
+
+/// Runs `body` on its own thread and hands back its result (nil after `timeout`).
+func onThread<T: Sendable>(timeout: Duration = .seconds(30), _ body: @escaping @Sendable () -> T) -> T? {
+    let result = Mutex<T?>(nil)
+    let done = DispatchSemaphore(value: 0)
+    Thread {
+        let value = body()
+        result.withLock { $0 = value }
+        done.signal()
+    }.start()
+    let (seconds, _) = timeout.components
+    guard done.wait(timeout: .now() + .seconds(Int(seconds))) == .success else { return nil }
+    return result.withLock { $0 }
+}
