@@ -70,8 +70,17 @@ public final class ImportOperation {
         let selections = self.selections.filter { applied.contains($0.category) }
         let staged = try session.stageImport(token: token, origin: origin, selections: selections,
                                              content: incoming.restricted(to: Set(applied)), progress: progress)
+        // The device planned what it received by its own rules; a difference means the two sides
+        // disagree about the machine, and nothing is applied.
+        for devicePlan in staged.categories {
+            guard let hostPlan = plan.categories.first(where: { $0.category == devicePlan.category }),
+                  hostPlan.applied == devicePlan.applied, hostPlan.skipped.count == devicePlan.skipped.count,
+                  hostPlan.added.count == devicePlan.added.count, hostPlan.removed.count == devicePlan.removed.count else {
+                throw BridgeError(.failure, "the device's plan for \(devicePlan.category.rawValue) differs from the report shown; nothing was applied, run the import again")
+            }
+        }
         try session.commitImport(token: token)
-        return staged
+        return plan
     }
 
     public func finish() {

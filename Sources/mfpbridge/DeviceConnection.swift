@@ -10,7 +10,7 @@ struct DeviceConnection {
     let session: DeviceSession
     let embedded: EmbeddedEmulator?
 
-    static func open(_ options: DeviceOptions, login: LoginOptions, logger: Logger) throws(BridgeError) -> DeviceConnection {
+    static func open(_ options: DeviceOptions, login: some AdministratorCredentials, logger: Logger) throws(BridgeError) -> DeviceConnection {
         let address = try DeviceAddress.parse(options.device)
         // Asked before the device is opened, so a prompt never holds the port.
         let password = try login.password()

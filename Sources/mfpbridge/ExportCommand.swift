@@ -42,7 +42,7 @@ struct Export: ParsableCommand {
         let bundlePassword = try Secret.bundlePassword(file: passwordFile)
         let logger = outputOptions.makeLogger("mfpbridge.export")
         let started = Date()
-        let connection = try DeviceConnection.open(device, login: login.login, logger: logger)
+        let connection = try DeviceConnection.open(device, login: login, logger: logger)
         defer { connection.close() }
         Progress.doNotPowerOff("Export")
         let operation = ExportOperation(selections: selections, outputPath: output, password: bundlePassword)

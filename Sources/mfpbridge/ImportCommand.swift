@@ -56,7 +56,7 @@ struct ImportRun {
              selections: [CategorySelection]?) throws {
         let started = Date()
         let logger = output.makeLogger("mfpbridge.\(operation)")
-        let connection = try DeviceConnection.open(device, login: login.login, logger: logger)
+        let connection = try DeviceConnection.open(device, login: login, logger: logger)
         defer { connection.close() }
         let importing = try ImportOperation(session: connection.session, bundle: bundle, selections: selections)
         defer { importing.finish() }
@@ -74,7 +74,7 @@ struct ImportRun {
             let applied = try importing.apply(progress: Progress(label: operation).update)
             HistoryLog.record(operation: operation, device: device.device, session: connection.session, user: login.user,
                               selections: importing.selections, started: started, error: nil, bundle: bundlePath, snapshot: snapshotPath)
-            ImportReport.print(applied, title: "Applied. The machine now has:", json: output.json, snapshot: snapshotPath)
+            ImportReport.print(applied, title: "Applied.", json: output.json, snapshot: snapshotPath)
         } catch {
             HistoryLog.record(operation: operation, device: device.device, session: connection.session, user: login.user,
                               selections: importing.selections, started: started, error: error, bundle: bundlePath, snapshot: snapshotPath)

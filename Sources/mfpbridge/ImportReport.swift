@@ -15,6 +15,10 @@ enum ImportReport {
             Output.json(JSONReport(title: title, snapshot: snapshot, categories: plan.categories))
             return
         }
+        if snapshot != nil {
+            printSummary(plan, snapshot: snapshot)
+            return
+        }
         Output.line(title)
         for category in plan.categories {
             let name = category.category.rawValue.padding(toLength: 26, withPad: " ", startingAt: 0)
@@ -28,13 +32,23 @@ enum ImportReport {
             if !category.skipped.isEmpty { parts.append("\(category.skipped.count) skipped") }
             if category.setsSecurityPolicyPassword { parts.append("sets the exporting machine's security-policy password (R10)") }
             Output.line("  \(name) \(parts.joined(separator: ", "))")
-            for skipped in category.skipped.prefix(20) {
-                Output.line("      skipped \(skipped.id): \(skipped.rule.rawValue) \(skipped.reason)")
-            }
-            if category.skipped.count > 20 {
-                Output.line("      ... and \(category.skipped.count - 20) more skipped (--json lists every one)")
+            // Skipped records grouped by reason: every reason shown, a few ids each (--json has all).
+            let reasons = Dictionary(grouping: category.skipped) { "\($0.rule.rawValue) \($0.reason)" }
+            for (reason, records) in reasons.sorted(by: { $0.key < $1.key }) {
+                let ids = records.prefix(4).map(\.id).joined(separator: ", ")
+                let more = records.count > 4 ? ", +\(records.count - 4) more" : ""
+                Output.line("      \(records.count) skipped, \(reason): \(ids)\(more)")
             }
         }
+    }
+
+    /// After the import: one line of totals, and where the snapshot is.
+    static func printSummary(_ plan: ImportPlan, snapshot: String?) {
+        let applied = plan.categories.filter(\.applied)
+        let total = { (count: (CategoryPlan) -> Int) in applied.map(count).reduce(0, +) }
+        Output.line("Applied to \(applied.count) of \(plan.categories.count) categories: \(total { $0.overwritten.count }) overwritten, "
+            + "\(total { $0.added.count }) added, \(total { $0.removed.count }) removed, \(total { $0.skipped.count }) skipped, "
+            + "\(plan.categories.count - applied.count) categories skipped (see the report above).")
         if let snapshot {
             Output.line("Snapshot of the overwritten settings: \(snapshot) (undo with `mfpbridge rollback`)")
         }

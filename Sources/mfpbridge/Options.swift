@@ -26,9 +26,16 @@ struct LoginOptions: ParsableArguments {
         try Secret.read(file: passwordFile, environment: "MFPBRIDGE_PASSWORD", prompt: "Administrator password for \(user): ",
                         missing: "no administrator password: give --password-file FILE, set MFPBRIDGE_PASSWORD, or run on a terminal to be asked")
     }
-
-    var credentials: (user: String, password: () throws(BridgeError) -> String) { (user, password) }
 }
+
+/// Who logs in (R1), and where the password comes from.
+protocol AdministratorCredentials {
+    var user: String { get }
+    func password() throws(BridgeError) -> String
+}
+
+extension LoginOptions: AdministratorCredentials {}
+extension AdminLoginOptions: AdministratorCredentials {}
 
 /// The administrator login of commands whose `--password-file` is the bundle's password.
 struct AdminLoginOptions: ParsableArguments {
@@ -44,13 +51,6 @@ struct AdminLoginOptions: ParsableArguments {
     func password() throws(BridgeError) -> String {
         try Secret.read(file: adminPasswordFile, environment: "MFPBRIDGE_PASSWORD", prompt: "Administrator password for \(user): ",
                         missing: "no administrator password: give --admin-password-file FILE, set MFPBRIDGE_PASSWORD, or run on a terminal to be asked")
-    }
-
-    var login: LoginOptions {
-        var options = LoginOptions()
-        options.user = user
-        options.passwordFile = adminPasswordFile
-        return options
     }
 }
 

@@ -29,7 +29,7 @@ struct Rollback: ParsableCommand {
         } else {
             // The serial number comes from the device itself, so a snapshot never lands on another machine.
             let logger = outputOptions.makeLogger("mfpbridge.rollback")
-            let connection = try DeviceConnection.open(device, login: login.login, logger: logger)
+            let connection = try DeviceConnection.open(device, login: login, logger: logger)
             let serial = connection.session.device?.serialNumber ?? ""
             connection.close()
             guard let entry = try History.open(dataDirectory: BridgeTransferPaths.data).lastSnapshot(deviceSerial: serial),

@@ -162,6 +162,12 @@ def profile_device(name):
 # ---------------------------------------------------------------------------------------------
 # the device model
 
+def die_with_parent():
+    """In the child: SIGTERM when the harness dies, so no emulator outlives it."""
+    import ctypes
+    ctypes.CDLL('libc.so.6', use_errno=True).prctl(1, 15)   # PR_SET_PDEATHSIG, SIGTERM
+
+
 class Emulators:
     """One `mfpbridge emulate --socket` per profile, started on first use, kept across replugs
     (so a replugged device is the same machine with the same state)."""
@@ -182,7 +188,8 @@ class Emulators:
             env['MFPBRIDGE_DATA_DIR'] = os.path.join(folder, 'data')
             process = subprocess.Popen([self.binary, 'emulate', '--profile', profile, '--socket', path,
                                         '--state', os.path.join(folder, 'state'), '--profiles', PROFILES],
-                                       stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
+                                       stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env,
+                                       preexec_fn=die_with_parent)
             self.processes.append(process)
             line = process.stdout.readline().decode()
             if not line.startswith('ready '):
