@@ -15,6 +15,22 @@ extension DeviceSession {
         }
     }
 
+    /// Keeps a reservation alive from another thread (every 10 s) while the caller waits, for
+    /// example for the operator's confirmation. Stop it before releasing.
+    public func keepAlive(_ token: String, every interval: TimeInterval = 10) -> Keepalive {
+        let keepalive = Keepalive()
+        Thread { [self] in
+            while !keepalive.wait(interval) {
+                do {
+                    _ = try call(.keepalive(token: token), attempts: 1)
+                } catch {
+                    logger.warning("keepalive failed: \(error)")
+                }
+            }
+        }.start()
+        return keepalive
+    }
+
     /// Gives the reservation back; a failure here is logged, not thrown (the reservation lapses anyway).
     public func release(_ token: String) {
         do {
@@ -77,6 +93,8 @@ extension DeviceSession {
     }
 
     private func receiveStream(_ stream: UInt32, size: Int, progress: (Int, Int) -> Void) throws(BridgeError) -> [UInt8] {
+        exchange.lock()
+        defer { exchange.unlock() }
         var bytes: [UInt8] = []
         bytes.reserveCapacity(size)
         progress(0, size)
@@ -105,6 +123,8 @@ extension DeviceSession {
     }
 
     private func sendStream(_ bytes: [UInt8], stream: UInt32, progress: (Int, Int) -> Void) throws(BridgeError) {
+        exchange.lock()
+        defer { exchange.unlock() }
         let chunk = channel.link.framing == .cobs ? 4096 : 256 * 1024
         var offset = 0
         progress(0, bytes.count)
@@ -119,5 +139,19 @@ extension DeviceSession {
             offset = end
             progress(offset, bytes.count)
         } while offset < bytes.count
+    }
+}
+
+/// Stops a keepalive thread.
+public final class Keepalive: Sendable {
+    private let stopped = DispatchSemaphore(value: 0)
+
+    /// Waits `interval`; true once stopped.
+    func wait(_ interval: TimeInterval) -> Bool {
+        stopped.wait(timeout: .now() + interval) == .success
+    }
+
+    public func stop() {
+        stopped.signal()
     }
 }

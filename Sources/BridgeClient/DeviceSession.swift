@@ -1,3 +1,4 @@
+import Foundation
 import BridgeLink
 import BridgeWire
 import Logging
@@ -7,10 +8,15 @@ import MFPKit
 ///
 /// Requests are answered by id; answers to older ids and damaged frames are skipped, and an
 /// idempotent request is sent again when its answer was lost on a noisy line.
-public final class DeviceSession {
+// @unchecked Sendable: a keepalive thread shares the session; every exchange on the link (a
+// request and its answer, a whole stream) runs under `exchange`, and `nextID` and `device` change
+// only inside it.
+public final class DeviceSession: @unchecked Sendable {
     public let channel: FrameChannel
     public let logger: Logger
     private var nextID: UInt32 = 1
+    /// Serializes exchanges between the caller and the keepalive thread.
+    let exchange = NSRecursiveLock()
     public private(set) var device: (model: String, serialNumber: String, firmware: String, version: Int)?
 
     public init(link: any Link, logger: Logger) {
@@ -22,6 +28,8 @@ public final class DeviceSession {
 
     /// Sends `request` and waits for its answer; `attempts` > 1 only for requests safe to repeat.
     public func call(_ request: Request, timeout: Duration = .seconds(3), attempts: Int = 3) throws(BridgeError) -> Response {
+        exchange.lock()
+        defer { exchange.unlock() }
         for attempt in 1...attempts {
             let id = nextID
             nextID &+= 1

@@ -14,6 +14,7 @@ public final class ImportOperation {
     public private(set) var current = SettingsSnapshot()
     public private(set) var plan: ImportPlan?
     public private(set) var status: DeviceStatus?
+    private var keepalive: Keepalive?
 
     /// - Parameter selections: `nil` imports every category the bundle holds.
     public init(session: DeviceSession, bundle: (origin: BundleOrigin, snapshot: SettingsSnapshot),
@@ -43,6 +44,8 @@ public final class ImportOperation {
         }
         let token = try session.reserve("import", categories: categories)
         self.token = token
+        // The operator may take a while to confirm: the reservation must not lapse meanwhile (R4).
+        keepalive = session.keepAlive(token)
         // What the import would overwrite: the R2 report compares against it, and it becomes the snapshot.
         let (_, current) = try session.exportCurrent(token: token, selections: selections)
         self.current = current
@@ -84,6 +87,8 @@ public final class ImportOperation {
     }
 
     public func finish() {
+        keepalive?.stop()
+        keepalive = nil
         if let token { session.release(token) }
         token = nil
     }

@@ -85,6 +85,12 @@ extension VirtualMFP {
               incoming.received.count + frame.payload.count <= incoming.size else { return false }
         incoming.received += frame.payload
         session.incoming = incoming
+        // Data arriving keeps the reservation alive (R4).
+        core.withLock { core in
+            if core.reservation?.token == incoming.token {
+                core.reservation?.expires = now().addingTimeInterval(TimeInterval(Self.reservationSeconds))
+            }
+        }
         return true
     }
 

@@ -101,15 +101,6 @@ struct BundlePasswordOptions: ParsableArguments {
 
     /// The password from --password-file or the environment; `nil` when neither gives one.
     func password() throws(BridgeError) -> String? {
-        if let passwordFile {
-            guard let data = FileManager.default.contents(atPath: passwordFile) else {
-                throw BridgeError(.usage, "cannot read the password file \(passwordFile)")
-            }
-            // The first line, without its end ("\n" or "\r\n").
-            var line = Array(data.prefix { $0 != 0x0A })
-            if line.last == 0x0D { line.removeLast() }
-            return String(decoding: line, as: UTF8.self)
-        }
-        return ProcessInfo.processInfo.environment[Self.environmentVariable]
+        try Secret.bundlePassword(file: passwordFile)
     }
 }

@@ -61,8 +61,10 @@ enum Secret {
             guard let data = FileManager.default.contents(atPath: file) else {
                 throw BridgeError(.usage, "cannot read the password file \(file)")
             }
-            let text = String(decoding: data, as: UTF8.self)
-            return String(text.split(separator: "\n", maxSplits: 1, omittingEmptySubsequences: false).first ?? "")
+            // The first line, without its end ("\n" or "\r\n").
+            var line = Array(data.prefix { $0 != 0x0A })
+            if line.last == 0x0D { line.removeLast() }
+            return String(decoding: line, as: UTF8.self)
         }
         if let fromEnvironment = ProcessInfo.processInfo.environment[name], !fromEnvironment.isEmpty {
             return fromEnvironment

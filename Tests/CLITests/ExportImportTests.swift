@@ -52,6 +52,32 @@ struct ExportImportTests {
         #expect(!history.stdout.contains("7654321"))
     }
 
+    @Test("inspect: the header without a password; per-category digests equal for two exports of unchanged settings")
+    func inspectDigests() throws {
+        let device = try RunningEmulator()
+        let plain = try export(device, "first", ["--category", "address-book", "--category", "paper-types"])
+        let sealed = try export(device, "second", ["--category", "address-book", "--category", "paper-types"], password: "pw-123")
+        let headerOnly = try CommandRunner.run(["inspect", sealed, "--json"], environment: ["MFPBRIDGE_BUNDLE_PASSWORD": ""])
+        #expect(headerOnly.status == 0, "\(headerOnly.stderr)")
+        #expect(headerOnly.stdout.contains("Aurora C5540i"))
+        func digests(_ path: String, _ password: String?) throws -> [String: String] {
+            let result = try CommandRunner.run(["inspect", path, "--json"], environment: ["MFPBRIDGE_BUNDLE_PASSWORD": password ?? ""])
+            #expect(result.status == 0, "\(result.stderr)")
+            let text = result.stdout
+            var found: [String: String] = [:]
+            for name in ["address-book", "paper-types"] {
+                let pattern = try Regex("\"category\" : \"\(name)\"[^}]*\"digest\" : \"([0-9a-f]{64})\"")
+                if let match = text.firstMatch(of: pattern), let digest = match.output[1].substring {
+                    found[name] = String(digest)
+                }
+            }
+            return found
+        }
+        let first = try digests(plain, nil)
+        #expect(first.count == 2, "no digests in inspect --json")
+        #expect(first == (try digests(sealed, "pw-123")))
+    }
+
     @Test("R2, R3: an import overwrites, snapshots first, and rollback restores the old settings")
     func importAndRollback() throws {
         // Machines generate their data from their serial number: the two address books differ.

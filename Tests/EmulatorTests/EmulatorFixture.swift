@@ -4,6 +4,7 @@ import Foundation
 import Logging
 import MFPEmulator
 import MFPKit
+import Synchronization
 import Testing
 
 let fixtureProfiles = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
@@ -22,12 +23,13 @@ final class EmulatorFixture {
     let server: EmulatorServer
     let session: DeviceSession
 
-    init(profile: String = "aurora-c5540", stateDirectory: String? = nil) throws {
+    init(profile: String = "aurora-c5540", stateDirectory: String? = nil,
+         now: @escaping @Sendable () -> Date = Date.init) throws {
         self.stateDirectory = try stateDirectory ?? temporaryDirectory()
         var logger = Logger(label: "test")
         logger.logLevel = .warning
         device = try VirtualMFP(profile: ProfileCatalog(directory: fixtureProfiles).load(profile),
-                                stateDirectory: self.stateDirectory, logger: logger)
+                                stateDirectory: self.stateDirectory, logger: logger, now: now)
         let (host, deviceSide) = try SocketLink.pair()
         server = EmulatorServer(device: device, link: deviceSide, logger: logger)
         let server = self.server
@@ -46,4 +48,11 @@ final class EmulatorFixture {
         server.stop()
         session.close()
     }
+}
+
+/// A clock the test moves by hand.
+final class ManualClock: Sendable {
+    private let current = Mutex(Date(timeIntervalSince1970: 1_800_000_000))
+    func now() -> Date { current.withLock { $0 } }
+    func advance(_ seconds: TimeInterval) { current.withLock { $0 += seconds } }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import BridgeClient
 import BridgeWire
 import MFPEmulator
@@ -56,6 +57,30 @@ struct EmulatorRulesTests {
         #expect(throws: EmulatorError.self) { try fixture.device.apply(.sleep) }
         #expect(try session.call(.release(token: token)) == .ok)
         #expect(try fixture.device.apply(.jobStart(function)).hasPrefix("J"))
+    }
+
+    @Test("R4: a reservation lapses without keepalive, and a keepalive holds it")
+    func keepalive() throws {
+        let clock = ManualClock()
+        let fixture = try EmulatorFixture(now: { clock.now() })
+        let session = try fixture.loggedIn()
+        guard case let .reserved(token, seconds) = try reserve(session) else {
+            Issue.record("could not reserve")
+            return
+        }
+        clock.advance(TimeInterval(seconds - 5))
+        #expect(try session.call(.keepalive(token: token)) == .ok)
+        clock.advance(TimeInterval(seconds - 5))
+        #expect(fixture.device.status().importExportInProgress)
+        #expect(throws: EmulatorError.self) { try fixture.device.apply(.jobStart(.fax)) }
+        clock.advance(10)
+        #expect(!fixture.device.status().importExportInProgress)
+        guard case let .failure(failure) = try session.call(.keepalive(token: token)) else {
+            Issue.record("a lapsed reservation was kept alive")
+            return
+        }
+        #expect(failure.code == .notReserved)
+        #expect(try fixture.device.apply(.jobStart(.fax)).hasPrefix("J"))
     }
 
     @Test("R12: a second reservation is refused while one is held")

@@ -29,7 +29,7 @@ Every answer is {"ok":true,...} or {"ok":false,"error":"..."}.
 The ioctl handlers never block for long: "no data yet" is EAGAIN (libusb polls again), after at
 most a 2 ms wait on the emulator's socket.
 """
-import collections, errno, json, os, select, socket, struct, subprocess, sys, tempfile, threading, time
+import collections, errno, json, os, select, signal, socket, struct, subprocess, sys, tempfile, threading, time
 
 import gi
 gi.require_version('UMockdev', '1.0')
@@ -162,11 +162,6 @@ def profile_device(name):
 # ---------------------------------------------------------------------------------------------
 # the device model
 
-def die_with_parent():
-    """In the child: SIGTERM when the harness dies, so no emulator outlives it."""
-    import ctypes
-    ctypes.CDLL('libc.so.6', use_errno=True).prctl(1, 15)   # PR_SET_PDEATHSIG, SIGTERM
-
 
 class Emulators:
     """One `mfpbridge emulate --socket` per profile, started on first use, kept across replugs
@@ -189,7 +184,7 @@ class Emulators:
             process = subprocess.Popen([self.binary, 'emulate', '--profile', profile, '--socket', path,
                                         '--state', os.path.join(folder, 'state'), '--profiles', PROFILES],
                                        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env,
-                                       preexec_fn=die_with_parent)
+                                       start_new_session=False)
             self.processes.append(process)
             line = process.stdout.readline().decode()
             if not line.startswith('ready '):
@@ -591,6 +586,8 @@ class Bus:
                 for line in stream:
                     try:
                         request = json.loads(line)
+                        if self.trace:
+                            print("[harness] control %s" % request, file=sys.stderr, flush=True)
                         answer = getattr(self, request['op'])(request)
                         answer = dict(answer, ok=True)
                     except Exception as error:   # answered, never fatal to the bus
@@ -627,6 +624,7 @@ def main():
     control = os.path.join(work, 'control.sock')
     bus.serve(control)
     env = dict(os.environ, UMOCKDEV_DIR=testbed.get_root_dir(), MFPB_USB_HARNESS=control)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))   # terminated: stop the emulators (finally below)
     try:
         rc = subprocess.call(command, env=env)
     finally:
