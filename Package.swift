@@ -41,7 +41,10 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         // Durable files (temp, fsync, rename, directory fsync); later the checkpoint journal and streaming.
-        .target(name: "BridgeTransfer", dependencies: ["MFPKit", "BridgeWire", "BridgeLink"]),
+        .target(name: "BridgeTransfer", dependencies: [
+            "MFPKit", "BridgeWire", "BridgeLink",
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
         .target(name: "BridgeClient", dependencies: [
             "MFPKit", "BridgeWire", "BridgeLink", "BridgeTransfer", "MFPBundle",
             .product(name: "Crypto", package: "swift-crypto"),
@@ -60,13 +63,13 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         // Prints speed ratios measured in one run (docs/performance.md); never part of the tests.
-        .executableTarget(name: "mfpbridge-bench", dependencies: ["BridgeWire", "CMFPBridgeShims"]),
+        .executableTarget(name: "mfpbridge-bench", dependencies: ["BridgeWire", "CMFPBridgeShims", "BridgeLink", "BridgeTransfer"]),
         // Applies a staged import and is killed mid-way by the R3 crash tests; never installed.
         .executableTarget(name: "mfpbridge-crashtest", dependencies: ["MFPEmulator", "MFPKit"]),
 
         .testTarget(name: "MFPKitTests", dependencies: ["MFPKit"]),
         .testTarget(name: "BridgeWireTests", dependencies: ["BridgeWire", "MFPKit"]),
-        .testTarget(name: "BridgeLinkTests", dependencies: ["BridgeLink", "BridgeWire"]),
+        .testTarget(name: "BridgeLinkTests", dependencies: ["BridgeLink", "BridgeWire", "BridgeTransfer"]),
         .testTarget(name: "MFPBundleTests", dependencies: ["MFPBundle", "MFPKit"]),
         // Real libusb and libudev against an emulated USB MFP under umockdev (skips with the reason
         // when umockdev is missing).

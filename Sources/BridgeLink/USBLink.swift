@@ -33,10 +33,10 @@ public final class USBLink: Link {
         /// IN transfers kept submitted.
         public var readDepth = 4
         /// Size of each IN transfer (rounded up to a multiple of wMaxPacketSize).
-        public var readSize = 64 * 1024
+        public var readSize = 256 * 1024
         /// OUT transfers in flight during a `send`.
         public var writeDepth = 4
-        public var writeChunk = 64 * 1024
+        public var writeChunk = 256 * 1024
         /// If the device accepts no data for this long, `send` throws `.timeout`.
         public var sendTimeout: Duration = .seconds(10)
         /// Received bytes held for `receive` before reads pause (flow control towards the device).

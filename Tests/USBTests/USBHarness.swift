@@ -173,8 +173,9 @@ final class BackgroundCommand: Sendable {
         return nil
     }
 
+    /// SIGKILL: a child of the test runner may inherit a blocked SIGTERM.
     func stop() {
-        if process.isRunning { process.terminate() }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
         process.waitUntilExit()
     }
 }
