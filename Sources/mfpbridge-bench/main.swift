@@ -3,8 +3,14 @@
 //
 //   mfpbridge-bench crc [--mib N] [--rounds R]
 //   mfpbridge-bench fuzz [--inputs N] [--seed S] [--jobs J]
+//   mfpbridge-bench transfer [--socket-mib N] [--pty-mib N] [--rounds R] [--dir PATH]
+//   mfpbridge-bench resume [--dir PATH]
+//   mfpbridge-bench memory [--dir PATH] [--small-mib N] [--large-mib N]
 
+import BridgeLink
+import BridgeTransfer
 import BridgeWire
+import Foundation
 
 #if canImport(Glibc)
 import Glibc
@@ -17,6 +23,9 @@ import Darwin
 let usage = """
     usage: mfpbridge-bench crc [--mib N] [--rounds R]
            mfpbridge-bench fuzz [--inputs N] [--seed S] [--jobs J]
+           mfpbridge-bench transfer [--socket-mib N] [--pty-mib N] [--rounds R] [--dir PATH]
+           mfpbridge-bench resume [--dir PATH]
+           mfpbridge-bench memory [--dir PATH] [--small-mib N] [--large-mib N]
     """
 
 func fail(_ message: String) -> Never {
@@ -127,12 +136,288 @@ func fuzz(_ options: [String: String]) async {
     if report.failureCount > 0 { exit(1) }
 }
 
+// MARK: - Resumable streams (docs/performance.md, "Resumable streams")
+
+/// Runs `body` on a thread of its own; `join()` waits for its result.
+final class Background<T: Sendable>: @unchecked Sendable {
+    // @unchecked: `value` is written once before `done` is signalled and read only after.
+    private let done = DispatchSemaphore(value: 0)
+    private var value: T?
+    init(_ body: @escaping @Sendable () -> T) {
+        Thread { [self] in
+            value = body()
+            done.signal()
+        }.start()
+    }
+    func join() -> T {
+        done.wait()
+        return value!
+    }
+}
+
+enum BenchLink: String, CaseIterable {
+    case socket, pty
+
+    func open() -> (host: any Link, device: any Link) {
+        do {
+            switch self {
+            case .socket:
+                let (a, b) = try SocketLink.pair()
+                return (a, b)
+            case .pty:
+                let device = try PseudoTerminal.open()
+                let host = try SerialLink.open(path: device.slavePath)
+                return (host, device)
+            }
+        } catch {
+            fail("cannot open a \(rawValue) link: \(error)")
+        }
+    }
+}
+
+func benchFolder(_ options: [String: String]) -> String {
+    let base = options["dir"] ?? "/tmp"
+    let path = base + "/mfpb-bench-\(getpid())"
+    do { try DurableFile.makeDirectory(path) } catch { fail("\(error)") }
+    return path
+}
+
+func removePart(_ path: String) {
+    unlink(path)
+    unlink(path + ".part")
+    unlink(path + ".part.ckpt")
+}
+
+/// The engine: sender on this thread, receiver into a part file on another. Seconds.
+func engineRun(_ kind: BenchLink, source: GeneratedSource, path: String, configuration: StreamConfiguration,
+               journal: TransferJournal? = nil) -> (seconds: Double, result: StreamResult) {
+    removePart(path)
+    let (host, device) = kind.open()
+    defer { host.close(); device.close() }
+    let part: PartFile
+    do { part = try PartFile.open(path: path) } catch { fail("\(error)") }
+    defer { part.close() }
+    let clock = ContinuousClock()
+    let start = clock.now
+    let receiver = StreamReceiver(channel: FrameChannel(link: device), streamID: 1, sink: part, configuration: configuration)
+    let receiving = Background { Result { () throws(StreamError) in try receiver.run() } }
+    let sender = StreamSender(channel: FrameChannel(link: host), streamID: 1, transferID: 1, source: source,
+                              journal: journal, configuration: configuration)
+    do {
+        _ = try sender.run()
+        let result = try receiving.join().get()
+        return (seconds(clock.now - start), result)
+    } catch {
+        fail("engine transfer over \(kind.rawValue) failed: \(error)")
+    }
+}
+
+/// The same bytes over the same kind of link without the engine: generate, send raw; receive,
+/// pwrite into a file, fsync once at the end. Seconds.
+func rawRun(_ kind: BenchLink, source: GeneratedSource, path: String, chunk: Int) -> Double {
+    unlink(path)
+    let (host, device) = kind.open()
+    defer { host.close(); device.close() }
+    let fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+    guard fd >= 0 else { fail("cannot create \(path)") }
+    defer { close(fd) }
+    let size = source.size
+    let clock = ContinuousClock()
+    let start = clock.now
+    let receiving = Background { () -> Bool in
+        var at: UInt64 = 0
+        while at < size {
+            guard let bytes = try? device.receive(maxBytes: 1 << 20, timeout: .seconds(10)), !bytes.isEmpty else { return false }
+            bytes.withUnsafeBytes { b in _ = pwrite(fd, b.baseAddress, b.count, off_t(at)) }
+            at += UInt64(bytes.count)
+        }
+        return fsync(fd) == 0
+    }
+    var buffer = [UInt8](repeating: 0, count: chunk)
+    var at: UInt64 = 0
+    while at < size {
+        let count = Int(min(UInt64(chunk), size - at))
+        if buffer.count != count { buffer = [UInt8](repeating: 0, count: count) }
+        buffer.withUnsafeMutableBytes { try? source.read(at: at, into: $0) }
+        do { try host.send(buffer) } catch { fail("raw copy over \(kind.rawValue) failed: \(error)") }
+        at += UInt64(count)
+    }
+    guard receiving.join() else { fail("raw copy over \(kind.rawValue): receiver failed") }
+    return seconds(clock.now - start)
+}
+
+func transferBenchmark(_ options: [String: String]) {
+    let rounds: Int = max(1, integer(options, "rounds", default: 3))
+    let folder = benchFolder(options)
+    defer { removePart(folder + "/engine"); unlink(folder + "/raw"); rmdir(folder) }
+    for kind in BenchLink.allCases {
+        let mib: Int = kind == .socket ? integer(options, "socket-mib", default: 512) : integer(options, "pty-mib", default: 32)
+        let source = GeneratedSource(size: UInt64(mib) << 20, seed: 42)
+        var configuration = StreamConfiguration.forLink(kind == .socket ? .raw : .cobs)
+        // Checkpoints often enough that a run has several: every 1/8 of the payload.
+        configuration.checkpointBytes = max(UInt64(1 << 20), source.size / 8)
+        var quiet = configuration
+        quiet.checkpointBytes = .max
+        quiet.checkpointInterval = nil
+        var raw = Double.infinity, engine = Double.infinity, unchecked = Double.infinity
+        var checkpoints = 0
+        // Interleaved rounds, best of each: the machine's load moves all three alike.
+        for _ in 0..<rounds {
+            raw = min(raw, rawRun(kind, source: source, path: folder + "/raw", chunk: configuration.chunkSize))
+            let run = engineRun(kind, source: source, path: folder + "/engine", configuration: configuration)
+            engine = min(engine, run.seconds)
+            checkpoints = run.result.checkpoints
+            unchecked = min(unchecked, engineRun(kind, source: source, path: folder + "/engine", configuration: quiet).seconds)
+        }
+        func rate(_ t: Double) -> String { format(Double(source.size) / t / 1e6, 1) + " MB/s" }
+        print("\(kind.rawValue): \(mib) MiB, chunk \(configuration.chunkSize >> 10) KiB, window \(configuration.window >> 10) KiB, best of \(rounds)")
+        print("  raw copy                    \(rate(raw))")
+        print("  engine, \(checkpoints) checkpoints       \(rate(engine))")
+        print("  engine, final checkpoint    \(rate(unchecked))")
+        print("  throughput ratio engine/raw = \(format(raw / engine))   (goal >= 0.9)")
+        print("  checkpoint cost checkpointed/unchecked time = \(format(engine / unchecked, 3))   (goal <= 1.03)")
+    }
+}
+
+/// A sink that notes when the first byte after the handshake lands.
+final class FirstWriteSink: DurableSink, @unchecked Sendable {
+    // @unchecked: `firstWrite` is written once by the receiving thread before the link closes,
+    // read after the receiver finished.
+    let part: PartFile
+    var firstWrite: ContinuousClock.Instant?
+    let onFirst: @Sendable () -> Void
+    init(part: PartFile, onFirst: @escaping @Sendable () -> Void) {
+        self.part = part
+        self.onFirst = onFirst
+    }
+    func write(_ bytes: UnsafeRawBufferPointer, at offset: UInt64) throws(FileSystemError) {
+        if firstWrite == nil {
+            firstWrite = .now
+            onFirst()
+        }
+        try part.write(bytes, at: offset)
+    }
+    func read(at offset: UInt64, count: Int) throws(FileSystemError) -> [UInt8] { try part.read(at: offset, count: count) }
+    func size() throws(FileSystemError) -> UInt64 { try part.size() }
+    func sync() throws(FileSystemError) { try part.sync() }
+    func appendCheckpoint(_ record: TransferRecord) throws(FileSystemError) { try part.appendCheckpoint(record) }
+    func checkpoints() -> [TransferRecord] { part.checkpoints() }
+}
+
+/// The state a transfer of `source` leaves when cut at `cut`: a sparse part holding the real
+/// bytes of the last block before the cut, its sidecar record, and the sender's journal record.
+func interruptedState(source: GeneratedSource, cut: UInt64, path: String, journalPath: String) {
+    removePart(path)
+    unlink(journalPath)
+    var chain = StreamChain()
+    var buffer = [UInt8](repeating: 0, count: 1 << 20)
+    while chain.offset < cut {
+        let count = Int(min(UInt64(buffer.count), cut - chain.offset))
+        buffer.withUnsafeMutableBytes { try? source.read(at: chain.offset, into: UnsafeMutableRawBufferPointer(rebasing: $0[0..<count])) }
+        buffer.withUnsafeBytes { chain.absorb(UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
+    }
+    let point = chain.point
+    do {
+        let part = try PartFile.open(path: path)
+        var prefix = [UInt8](repeating: 0, count: Int(point.offset - point.blockStart))
+        prefix.withUnsafeMutableBytes { try? source.read(at: point.blockStart, into: $0) }
+        let written = prefix.withUnsafeBytes { b in Result { () throws(FileSystemError) in try part.write(b, at: point.blockStart) } }
+        try written.get()
+        try part.truncate(to: cut + 123_456)   // and some unacknowledged tail
+        try part.sync()
+        try part.appendCheckpoint(TransferRecord(transferID: 1, point: point))
+        part.close()
+        let journal = try TransferJournal.open(path: journalPath)
+        try journal.append(TransferRecord(transferID: 1, point: point, totalSize: source.size))
+        journal.close()
+    } catch {
+        fail("cannot prepare the interrupted state: \(error)")
+    }
+}
+
+/// From a new link to the first resent byte written at the checkpoint: open the part and the
+/// journal, offer, decide, rebuild both chains, first data frame. Seconds.
+func resumeLatency(source: GeneratedSource, cut: UInt64, folder: String) -> (seconds: Double, from: UInt64) {
+    let path = folder + "/resume", journalPath = folder + "/resume.journal"
+    interruptedState(source: source, cut: cut, path: path, journalPath: journalPath)
+    defer { removePart(path); unlink(journalPath) }
+    let (host, device) = BenchLink.socket.open()
+    let clock = ContinuousClock()
+    let start = clock.now
+    let configuration = StreamConfiguration.forLink(.raw)
+    let part: PartFile
+    let journal: TransferJournal
+    do {
+        part = try PartFile.open(path: path)
+        journal = try TransferJournal.open(path: journalPath)
+    } catch { fail("\(error)") }
+    let sink = FirstWriteSink(part: part) { host.close(); device.close() }
+    let receiver = StreamReceiver(channel: FrameChannel(link: device), streamID: 1, sink: sink, configuration: configuration)
+    let receiving = Background { Result { () throws(StreamError) in try receiver.run() } }
+    let sender = StreamSender(channel: FrameChannel(link: host), streamID: 1, transferID: 1, source: source,
+                              journal: journal, configuration: configuration)
+    _ = Result { () throws(StreamError) in try sender.run() }
+    let outcome = receiving.join()
+    part.close()
+    journal.close()
+    guard let first = sink.firstWrite else { fail("the resumed transfer wrote nothing: \(outcome)") }
+    let from = part.checkpoints().last?.point.offset ?? 0
+    return (seconds(first - start), from)
+}
+
+func resumeBenchmark(_ options: [String: String]) {
+    let folder = benchFolder(options)
+    defer { rmdir(folder) }
+    // Cut in the middle of a 1 MiB block, so both sides rehash the most they ever do.
+    let cases: [(String, UInt64)] = [("16 MiB", 16 << 20), ("1 GiB", 1 << 30)]
+    var best: [Double] = []
+    for (name, size) in cases {
+        let source = GeneratedSource(size: size, seed: 7)
+        let cut = size * 6 / 10 - size * 6 / 10 % (1 << 20) + (1 << 20) - 4096
+        var fastest = Double.infinity
+        for _ in 0..<7 { fastest = min(fastest, resumeLatency(source: source, cut: cut, folder: folder).seconds) }
+        best.append(fastest)
+        print("resume \(name) cut at \(cut): \(format(fastest * 1000, 2)) ms to the first resent byte (best of 7)")
+    }
+    print("resume latency ratio 1 GiB / 16 MiB = \(format(best[1] / best[0]))   (goal: 1 within noise)")
+}
+
+func maxRSSMiB() -> Double {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    return Double(usage.ru_maxrss) / 1024   // kilobytes on Linux
+}
+
+func memoryBenchmark(_ options: [String: String]) {
+    let folder = benchFolder(options)
+    defer { removePart(folder + "/memory"); rmdir(folder) }
+    let small: Int = integer(options, "small-mib", default: 256)
+    let large: Int = integer(options, "large-mib", default: 2048)
+    let before = maxRSSMiB()
+    print("max RSS before streaming: \(format(before, 1)) MiB")
+    var peaks: [Double] = []
+    for mib in [small, large] {
+        let source = GeneratedSource(size: UInt64(mib) << 20, seed: 9)
+        let run = engineRun(.socket, source: source, path: folder + "/memory", configuration: .forLink(.raw))
+        removePart(folder + "/memory")
+        peaks.append(maxRSSMiB())
+        print("after streaming \(mib) MiB over a socket pair (\(format(Double(source.size) / run.seconds / 1e6, 1)) MB/s): max RSS \(format(peaks.last!, 1)) MiB")
+    }
+    print("peak memory ratio \(large) MiB / \(small) MiB = \(format(peaks[1] / peaks[0]))   (goal: 1, both under 64 MiB)")
+}
+
 let arguments = CommandLine.arguments.dropFirst()
 switch arguments.first {
 case "crc":
     crcBenchmark(parseOptions(arguments.dropFirst(), known: ["mib", "rounds"]))
 case "fuzz":
     await fuzz(parseOptions(arguments.dropFirst(), known: ["inputs", "seed", "jobs"]))
+case "transfer":
+    transferBenchmark(parseOptions(arguments.dropFirst(), known: ["socket-mib", "pty-mib", "rounds", "dir"]))
+case "resume":
+    resumeBenchmark(parseOptions(arguments.dropFirst(), known: ["dir"]))
+case "memory":
+    memoryBenchmark(parseOptions(arguments.dropFirst(), known: ["dir", "small-mib", "large-mib"]))
 case "-h", "--help", "help":
     print(usage)
 default:

@@ -95,6 +95,22 @@ struct USBLinkTests {
         #expect(missing.stderr.contains("no mfpbridge USB device matches usb:3a5c:0c55:NOPE"))
     }
 
+    @Test("export and import run end to end over usb: and the restore changes nothing on the same machine")
+    func exportImportOverUSB() throws {
+        let aurora = try harness.plug(profile: "aurora-c5540")
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("mfpbridge-usb-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let environment = ["MFPBRIDGE_PASSWORD": "7654321", "MFPBRIDGE_DATA_DIR": folder + "/data"]
+        let bundle = folder + "/backup.mfpb"
+        let export = try CLI.run(["export", "--device", "usb:\(aurora)", "--all", "-o", bundle], environment: environment)
+        #expect(export.status == 0, "\(export.stderr)")
+        #expect(export.stdout.contains("address-book"))
+        let restore = try CLI.run(["import", "--device", "usb:\(aurora)", bundle, "--yes"], environment: environment)
+        #expect(restore.status == 0, "\(restore.stderr)")
+        #expect(restore.stdout.contains("0 overwritten, 0 added"))
+        #expect(try CLI.run(["verify", bundle]).status == 0)
+    }
+
     @Test("a stalled endpoint is cleared (clear-halt) and the request goes through")
     func stallRecovered() throws {
         let aurora = try harness.plug(profile: "aurora-c5540")
