@@ -68,8 +68,10 @@ public final class DeviceSession: @unchecked Sendable {
 
     /// Opens the session: agrees on a protocol version.
     public func hello() throws(BridgeError) {
+        // Patient: a device may still be finishing a stream for a host that died (it gives up
+        // after 5 s of silence) when the next host says hello to resume.
         let response = try call(.hello(minVersion: ProtocolVersion.minimum, maxVersion: ProtocolVersion.maximum,
-                                       software: "mfpbridge"))
+                                       software: "mfpbridge"), attempts: 6)
         switch response {
         case let .hello(version, model, serialNumber, firmware):
             device = (model, serialNumber, firmware, version)

@@ -6,7 +6,8 @@ import Glibc
 public enum DurableFile {
     public static func write(_ bytes: [UInt8], to path: String, permissions: mode_t = 0o600) throws(FileSystemError) {
         let directory = (path as NSString).deletingLastPathComponent.isEmpty ? "." : (path as NSString).deletingLastPathComponent
-        let temporary = "\(path).\(getpid()).tmp"
+        // Unique per call: two writers of one file in one process never share a temporary.
+        let temporary = "\(path).\(getpid()).\(UInt32.random(in: .min ... .max)).tmp"
         let fd = retryingOnInterrupt { open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, permissions) }
         guard fd >= 0 else { throw FileSystemError(operation: "create", path: temporary, errno: errno) }
         var published = false

@@ -31,6 +31,10 @@ private struct Body: Codable {
     var stream: UInt32?
     var plan: ImportPlan?
     var capabilities: DeviceCapabilities?
+    var transferID: UInt64?
+    var totalSize: UInt64?
+    var chain: String?
+    var documents: Int?
 
     init(op: String) { self.op = op }
 }
@@ -86,6 +90,16 @@ extension Request {
             body.categories = categories
         case let .keepalive(token), let .release(token), let .importStage(token), let .importCommit(token), let .importAbort(token):
             body.token = token
+        case let .boxExportOpen(token):
+            body.token = token
+        case let .boxImportBegin(token, transferID, size):
+            body.token = token
+            body.transferID = transferID
+            body.totalSize = size
+        case let .boxImportCommit(token, size, chain):
+            body.token = token
+            body.totalSize = size
+            body.chain = chain
         case let .exportOpen(token, categories):
             body.token = token
             body.selections = categories
@@ -133,6 +147,14 @@ extension Request {
             return .importCommit(token: try required(body.token, "token", op))
         case "import-abort":
             return .importAbort(token: try required(body.token, "token", op))
+        case "box-export-open":
+            return .boxExportOpen(token: try required(body.token, "token", op))
+        case "box-import-begin":
+            return .boxImportBegin(token: try required(body.token, "token", op), transferID: try required(body.transferID, "transferID", op),
+                                   size: try required(body.totalSize, "totalSize", op))
+        case "box-import-commit":
+            return .boxImportCommit(token: try required(body.token, "token", op), size: try required(body.totalSize, "totalSize", op),
+                                    chain: try required(body.chain, "chain", op))
         default:
             throw MessageDecodingError(description: "unknown request \(op)")
         }
@@ -176,6 +198,13 @@ extension Response {
         case let .importReady(stream):
             body = Body(op: "import-ready")
             body.stream = stream
+        case let .streamReady(stream, transferID, size, documents, origin):
+            body = Body(op: "stream-ready")
+            body.stream = stream
+            body.transferID = transferID
+            body.totalSize = size
+            body.documents = documents
+            body.origin = origin
         case let .importPlan(plan):
             body = Body(op: "import-plan")
             body.plan = plan
@@ -210,6 +239,10 @@ extension Response {
                                 sha256: try required(body.sha256, "sha256", op), origin: try required(body.origin, "origin", op))
         case "import-ready":
             return .importReady(stream: try required(body.stream, "stream", op))
+        case "stream-ready":
+            return .streamReady(stream: try required(body.stream, "stream", op), transferID: try required(body.transferID, "transferID", op),
+                                size: try required(body.totalSize, "totalSize", op), documents: body.documents ?? 0,
+                                origin: try required(body.origin, "origin", op))
         case "import-plan":
             return .importPlan(try required(body.plan, "plan", op))
         case "ok":

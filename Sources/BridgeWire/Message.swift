@@ -26,6 +26,13 @@ public enum Request: Sendable, Equatable {
     /// Applies the staged import in one atomic step.
     case importCommit(token: String)
     case importAbort(token: String)
+    /// Large payload (R3): the device sends its box documents as a resumable stream (it is the
+    /// stream's sender; the host receives and offers its checkpoints first).
+    case boxExportOpen(token: String)
+    /// The host will send box documents as a resumable stream into the device's durable staging.
+    case boxImportBegin(token: String, transferID: UInt64, size: UInt64)
+    /// Applies the fully received staging in one atomic step, if its size and chain hash match.
+    case boxImportCommit(token: String, size: UInt64, chain: String)
 
     public var op: String {
         switch self {
@@ -42,6 +49,9 @@ public enum Request: Sendable, Equatable {
         case .importStage: "import-stage"
         case .importCommit: "import-commit"
         case .importAbort: "import-abort"
+        case .boxExportOpen: "box-export-open"
+        case .boxImportBegin: "box-import-begin"
+        case .boxImportCommit: "box-import-commit"
         }
     }
 }
@@ -56,6 +66,8 @@ public enum Response: Sendable, Equatable {
     /// The export snapshot follows as data frames on `stream`: `size` bytes with this SHA-256.
     case exportReady(stream: UInt32, size: Int, sha256: String, origin: BundleOrigin)
     case importReady(stream: UInt32)
+    /// A resumable stream follows on `stream` (docs/protocol.md, "Resumable streams").
+    case streamReady(stream: UInt32, transferID: UInt64, size: UInt64, documents: Int, origin: BundleOrigin)
     /// What the device staged (its own plan) or applied.
     case importPlan(ImportPlan)
     case ok

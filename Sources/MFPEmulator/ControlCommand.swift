@@ -22,6 +22,7 @@ public enum ControlCommand: Sendable, Equatable {
     case noise(bytes: Int)
     case state
     case digests
+    case boxSize(UInt64)
 
     public static let usage = """
     job start FUNCTION          start a job (prints its id); FUNCTION is one of:
@@ -41,6 +42,7 @@ public enum ControlCommand: Sendable, Equatable {
     unlock-logins               end an R1 login lockout
     noise BYTES                 fault injection: send BYTES of garbage to the host before the next answer
     state                       print the device status as JSON
+    box size BYTES              make the box documents generated content of BYTES (drops imported content)
     digests                     print each settings category's item count and SHA-256 digest as JSON
     """
 
@@ -88,6 +90,9 @@ public enum ControlCommand: Sendable, Equatable {
             return .noise(bytes: bytes)
         case ("state", 1): return .state
         case ("digests", 1): return .digests
+        case ("box size", 3):
+            guard let bytes = UInt64(last), bytes <= 1 << 40 else { throw fail("box size takes a byte count") }
+            return .boxSize(bytes)
         default: throw fail("unknown command '\(words.joined(separator: " "))'")
         }
     }

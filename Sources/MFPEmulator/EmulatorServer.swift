@@ -24,6 +24,7 @@ public final class EmulatorServer: Sendable {
     /// Blocks, answering requests. Returns when the host goes away or `stop()` is called.
     public func run() {
         var session = VirtualMFP.Session()
+        defer { device.endSession(session) }
         while !stopped.load(ordering: .relaxed) {
             let event: DecodeEvent?
             do {
@@ -63,6 +64,10 @@ public final class EmulatorServer: Sendable {
                 if let export = session.pendingExport {
                     session.pendingExport = nil
                     sendStream(export.bytes, stream: export.stream)
+                }
+                if let box = session.pendingBox {
+                    session.pendingBox = nil
+                    device.runBoxStream(box, channel: channel)
                 }
             }
         }

@@ -20,6 +20,10 @@ struct EmulatorState: Codable, Sendable {
     var accounts: [String: Account]
     var failedLogins: Int
     var lockedUntil: Date?
+    /// Bumped whenever the box content changes, so that a resumed export never mixes two contents.
+    var boxGeneration: Int?
+    /// The transfer a durable box staging belongs to (kept across restarts so an import resumes).
+    var boxStagingTransfer: UInt64?
 
     static func factoryNew(_ profile: DeviceProfile) -> EmulatorState {
         let salt = LoginProof.randomBytes(16)

@@ -6,6 +6,11 @@ extension VirtualMFP {
     /// Carries out a control command and returns what to print (a job id, a status, or "ok").
     public func apply(_ command: ControlCommand) throws -> String {
         if command == .digests { return try settingsDigests() }
+        if case let .boxSize(bytes) = command {
+            try box.regenerate(size: bytes, seed: Self.fixtureSeed(profile) &+ UInt64(bytes))
+            try mutate { core in core.state.boxGeneration = (core.state.boxGeneration ?? 0) + 1 }
+            return "ok"
+        }
         return try mutate { core in
             expireReservation(&core)
             let busy = core.reservation != nil
@@ -70,7 +75,7 @@ extension VirtualMFP {
             case .unlockLogins:
                 core.state.failedLogins = 0
                 core.state.lockedUntil = nil
-            case .digests:
+            case .digests, .boxSize:
                 return ""
             case .state:
                 let encoder = JSONEncoder()
@@ -97,6 +102,8 @@ extension VirtualMFP {
             result[category.rawValue] = Entry(items: counts[category] ?? 0, sha256: digest)
         }
         result["security-policy-password"] = Entry(items: 0, sha256: core.withLock { $0.state.securityPolicyPasswordHash } ?? "none")
+        let boxSummary = try box.summary()
+        result["box-documents"] = Entry(items: boxSummary.documents, sha256: try box.contentChain().bytes.map { String(format: "%02x", $0) }.joined())
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         return String(decoding: try encoder.encode(result), as: UTF8.self)

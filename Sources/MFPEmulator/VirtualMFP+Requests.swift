@@ -18,7 +18,11 @@ extension VirtualMFP {
     private func answer(_ request: Request, session: inout Session) throws -> Response {
         switch request {
         case let .hello(minVersion, maxVersion, _):
+            // A new hello on the link means the previous host on it is gone.
+            endSession(session)
+            let owner = session.owner
             session = Session()
+            session.owner = owner
             let version = min(maxVersion, ProtocolVersion.maximum)
             guard version >= max(minVersion, ProtocolVersion.minimum) else {
                 throw DeviceFailure(code: .unsupportedVersion,
@@ -47,7 +51,7 @@ extension VirtualMFP {
 
         case let .reserve(operation, categories):
             try requireAdministrator(session)
-            return try reserve(operation: operation, categories: Set(categories))
+            return try reserve(operation: operation, categories: Set(categories), owner: session.owner)
 
         case let .keepalive(token):
             try requireAdministrator(session)
@@ -85,6 +89,15 @@ extension VirtualMFP {
         case let .importCommit(token):
             try requireAdministrator(session)
             return try importCommit(token: token)
+        case let .boxExportOpen(token):
+            try requireAdministrator(session)
+            return try boxExportOpen(token: token, session: &session)
+        case let .boxImportBegin(token, transferID, size):
+            try requireAdministrator(session)
+            return try boxImportBegin(token: token, transferID: transferID, size: size, session: &session)
+        case let .boxImportCommit(token, size, chain):
+            try requireAdministrator(session)
+            return try boxImportCommit(token: token, size: size, chain: chain)
         case let .importAbort(token):
             try requireAdministrator(session)
             session.incoming = nil
@@ -135,7 +148,7 @@ extension VirtualMFP {
 
     /// R5 on the device side: the device refuses to start while anything blocks it, whatever
     /// the host checked.
-    private func reserve(operation: String, categories: Set<SettingCategory>) throws -> Response {
+    private func reserve(operation: String, categories: Set<SettingCategory>, owner: UInt64) throws -> Response {
         try mutate { core in
             expireReservation(&core)
             let blockers = ImportExportPreflight.blockers(for: makeStatus(core))
@@ -146,7 +159,7 @@ extension VirtualMFP {
             }
             let token = LoginProof.randomBytes(8).hexString
             core.reservation = Reservation(token: token, operation: operation,
-                                           expires: now().addingTimeInterval(TimeInterval(Self.reservationSeconds)))
+                                           expires: now().addingTimeInterval(TimeInterval(Self.reservationSeconds)), owner: owner)
             pauseSync(&core)
             return .reserved(token: token, expiresInSeconds: Self.reservationSeconds)
         }

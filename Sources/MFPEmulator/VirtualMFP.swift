@@ -13,6 +13,10 @@ public final class VirtualMFP: Sendable {
     let store: StateStore
     /// The machine's settings (address books, user settings, ...), in SQLite.
     public let settings: SettingsStore
+    /// The machine's Advanced Box / Mail Box documents: the large payload.
+    public let box: BoxStore
+    /// Generated box content of a new machine (tests and rigs enlarge it with `box size`).
+    public static let defaultBoxBytes: UInt64 = 8 << 20
     let logger: Logger
     let now: @Sendable () -> Date
     let core: Mutex<Core>
@@ -27,6 +31,8 @@ public final class VirtualMFP: Sendable {
         var token: String
         var operation: String
         var expires: Date
+        /// The link that holds it: a host that reconnects, or a connection that ends, frees it.
+        var owner: UInt64
     }
 
     struct Core: Sendable {
@@ -40,10 +46,14 @@ public final class VirtualMFP: Sendable {
 
     /// Per-connection state: who logged in, and the nonce of the pending challenge.
     public struct Session: Sendable {
+        /// The link this session runs on (one host at a time per link).
+        var owner: UInt64 = UInt64.random(in: 1 ... .max)
         var user: String?
         var pendingChallenge: (user: String, nonce: [UInt8])?
         /// An export snapshot the server sends as data frames after its answer.
         var pendingExport: (stream: UInt32, bytes: [UInt8])?
+        /// A box stream to run after the answer: the device sends (export) or receives (import).
+        var pendingBox: (stream: UInt32, transferID: UInt64, sending: Bool)?
         var incoming: IncomingImport?
         var nextStream: UInt32 = 1
         public init() {}
@@ -86,6 +96,8 @@ public final class VirtualMFP: Sendable {
         core = Mutex(Core(state: state, reservation: nil))
         settings = try SettingsStore(path: stateDirectory + "/settings.sqlite", profile: profile,
                                      seed: Self.fixtureSeed(profile))
+        box = try BoxStore(directory: stateDirectory + "/box", seed: Self.fixtureSeed(profile), generatedSize: Self.defaultBoxBytes)
+        if let recovery = box.recovery { logger.notice("box documents: \(recovery)") }
         // A staged import that was never committed (the host vanished) is dropped at start-up:
         // the machine keeps its old settings (R3).
         for token in try settings.stagedTokens() {
@@ -96,6 +108,19 @@ public final class VirtualMFP: Sendable {
     /// Each machine's generated data depends on its serial number only.
     static func fixtureSeed(_ profile: DeviceProfile) -> UInt64 {
         profile.serialNumber.utf8.reduce(0xCBF2_9CE4_8422_2325) { ($0 ^ UInt64($1)) &* 0x100_0000_01B3 }
+    }
+
+    /// A host that is gone cannot release what it held: its link's reservation goes with it, so
+    /// that the operation can be run again at once instead of waiting for the lapse.
+    public func endSession(_ session: Session) {
+        guard core.withLock({ $0.reservation?.owner == session.owner }) else { return }
+        try? mutate { core in
+            if let reservation = core.reservation, reservation.owner == session.owner {
+                logger.notice("import/export reservation \(reservation.token) released: its host went away")
+                core.reservation = nil
+                resumeSync(&core)
+            }
+        }
     }
 
     /// The status as the device reports it.

@@ -15,6 +15,6 @@ struct MFPBridge: ParsableCommand {
         Exit codes:
         \(ExitStatus.allCases.map { "  \($0.rawValue)  \($0.meaning)" }.joined(separator: "\n"))
         """,
-        subcommands: [Status.self, Export.self, Import.self, Rollback.self, Inspect.self, Verify.self, HistoryList.self, Devices.self, Watch.self, Doctor.self, Emulate.self, EmulateCtl.self]
+        subcommands: [Status.self, Export.self, Import.self, Rollback.self, Inspect.self, Verify.self, BoxBackup.self, BoxRestore.self, Resume.self, HistoryList.self, Devices.self, Watch.self, Doctor.self, Emulate.self, EmulateCtl.self]
     )
 }

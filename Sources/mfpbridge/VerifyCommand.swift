@@ -4,7 +4,7 @@ import MFPBundle
 
 struct Verify: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Check every byte of a bundle (export file): exits 0 when intact, 6 when not.",
+        abstract: "Check every byte of a bundle or box backup: exits 0 when intact, 6 when not.",
         discussion: """
         Reads the whole bundle and checks its header, every part and, for a password-protected \
         bundle, every encrypted chunk with its password (R8, R13). Names what is wrong: the \
@@ -19,6 +19,11 @@ struct Verify: ParsableCommand {
     @OptionGroup var bundlePassword: BundlePasswordOptions
 
     func run() throws {
+        if BoxBackupFile.isBoxBackup(path: file) {
+            let (trailer, _) = try BoxBackupFile.verify(path: file)
+            Output.line("\(file): intact box backup: \(trailer.documents) documents, \(trailer.payloadSize) bytes from \(trailer.origin.model) (\(trailer.origin.serialNumber)), every byte checked (chain hash)")
+            return
+        }
         let contents = try BundleFile.read(path: file, password: try bundlePassword.password())
         let items = contents.categories.reduce(0) { $0 + $1.itemCount }
         let sealing = contents.header.isPasswordProtected ? "authenticated encryption, password checked" : "SHA-256 manifest"

@@ -1,0 +1,146 @@
+import BridgeLink
+import BridgeTransfer
+import BridgeWire
+import Foundation
+import MFPBundle
+import MFPKit
+
+/// Box documents, the large payload: backed up and restored as resumable streams (R3). Running the
+/// same command again after a cut, a kill or a power loss continues from the last durable
+/// checkpoint in one round trip.
+public enum BoxOperations {
+    public struct BackupResult: Sendable {
+        public var origin: BundleOrigin
+        public var size: UInt64
+        public var documents: Int
+        public var chain: ChainHash
+        public var resumedFrom: UInt64
+    }
+
+    /// Receives the device's box documents into `output.part` (checkpointed), then seals it with
+    /// a trailer and publishes it under `output`.
+    public static func backup(session: DeviceSession, output: String, now: Date = Date()) throws(BridgeError) -> BackupResult {
+        let status = try session.status()
+        let blockers = ImportExportPreflight.blockers(for: status)
+        guard blockers.isEmpty else {
+            throw BridgeError(.refusedByDeviceState, "box backup cannot start: the machine is busy", blockers: blockers)
+        }
+        let token = try session.reserve("box-backup", categories: [.boxDocuments])
+        defer { session.release(token) }
+        let response = try session.call(.boxExportOpen(token: token), attempts: 1)
+        guard case let .streamReady(stream, transferID, size, documents, origin) = response else {
+            if case let .failure(failure) = response { throw DeviceSession.failure(failure) }
+            throw BridgeError(.failure, "the device answered box-export-open unexpectedly")
+        }
+        var part: PartFile
+        do {
+            part = try PartFile.open(path: output)
+            // A part of another content (the box changed since) is not continued.
+            if let last = part.checkpoints().last, last.transferID != transferID {
+                try part.discard()
+                part.close()
+                part = try PartFile.open(path: output)
+            }
+        } catch {
+            throw BridgeError(.failure, "\(error)")
+        }
+        defer { part.close() }
+        let result = try session.receiveStream(stream: stream, transferID: transferID, into: part)
+        guard result.size == size else {
+            throw BridgeError(.failure, "the box stream ended at \(result.size) of \(size) bytes; run the same command again")
+        }
+        let trailer = BoxBackupTrailerData(origin: origin, createdAt: now, documents: documents, size: size, chain: result.chain)
+        do {
+            try trailer.bytes.withUnsafeBytes { try part.write($0, at: size) }
+            try part.sync()
+            try part.publish()
+        } catch {
+            throw BridgeError(.failure, "\(error)")
+        }
+        return BackupResult(origin: origin, size: size, documents: documents, chain: result.chain, resumedFrom: result.resumedFrom)
+    }
+
+    /// Sends a verified box payload into the device's durable staging, then has it applied in one
+    /// atomic step. `journalPath` keeps the sender's checkpoints so a rerun resumes.
+    public static func restore(session: DeviceSession, payload: any StreamSource, chain: ChainHash, journalPath: String) throws(BridgeError) -> StreamResult {
+        let status = try session.status()
+        let blockers = ImportExportPreflight.blockers(for: status)
+        guard blockers.isEmpty else {
+            throw BridgeError(.refusedByDeviceState, "box restore cannot start: the machine is busy", blockers: blockers)
+        }
+        let token = try session.reserve("box-restore", categories: [.boxDocuments])
+        defer { session.release(token) }
+        // The transfer is named by its content, so a rerun with the same file resumes it.
+        let transferID = chain.bytes.prefix(8).reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+        let response = try session.call(.boxImportBegin(token: token, transferID: transferID, size: payload.size), attempts: 1)
+        guard case let .streamReady(stream, _, _, _, _) = response else {
+            if case let .failure(failure) = response { throw DeviceSession.failure(failure) }
+            throw BridgeError(.failure, "the device answered box-import-begin unexpectedly")
+        }
+        let journal: TransferJournal
+        do {
+            journal = try TransferJournal.open(path: journalPath)
+        } catch {
+            throw BridgeError(.failure, "\(error)")
+        }
+        defer { journal.close() }
+        let result = try session.sendStream(stream: stream, transferID: transferID, source: payload, journal: journal)
+        guard result.chain == chain else {
+            throw BridgeError(.failure, "the device received other bytes than were sent (chain mismatch); nothing was applied")
+        }
+        let commit = try session.call(.boxImportCommit(token: token, size: payload.size,
+                                                       chain: chain.bytes.map { String(format: "%02x", $0) }.joined()),
+                                      timeout: .seconds(120), attempts: 1)
+        switch commit {
+        case .ok: return result
+        case let .failure(failure): throw DeviceSession.failure(failure)
+        default: throw BridgeError(.failure, "the device answered box-import-commit unexpectedly")
+        }
+    }
+}
+
+/// The trailer's bytes, built here so that BridgeClient needs no bundle code: see
+/// `BoxBackupTrailer` in MFPBundle for the format.
+struct BoxBackupTrailerData {
+    var bytes: [UInt8]
+
+    init(origin: BundleOrigin, createdAt: Date, documents: Int, size: UInt64, chain: ChainHash) {
+        bytes = BoxBackupTrailer(origin: origin, createdAt: createdAt, documents: documents, payloadSize: size,
+                                 payloadChain: chain.bytes.map { String(format: "%02x", $0) }.joined()).encoded()
+    }
+}
+
+extension DeviceSession {
+    /// Runs the receiving side of a resumable stream (the host offers its checkpoints first).
+    func receiveStream(stream: UInt32, transferID: UInt64, into sink: any DurableSink) throws(BridgeError) -> StreamResult {
+        exchange.lock()
+        defer { exchange.unlock() }
+        do {
+            return try StreamReceiver(channel: channel, streamID: stream, sink: sink, transferID: transferID,
+                                      configuration: .forLink(channel.link.framing)).run()
+        } catch {
+            throw Self.streamFailure(error)
+        }
+    }
+
+    func sendStream(stream: UInt32, transferID: UInt64, source: any StreamSource, journal: TransferJournal) throws(BridgeError) -> StreamResult {
+        exchange.lock()
+        defer { exchange.unlock() }
+        do {
+            return try StreamSender(channel: channel, streamID: stream, transferID: transferID, source: source,
+                                    journal: journal, configuration: .forLink(channel.link.framing)).run()
+        } catch {
+            throw Self.streamFailure(error)
+        }
+    }
+
+    /// A lost link mid-stream is resumable (exit 8): what is durable stays, a rerun continues.
+    static func streamFailure(_ error: StreamError) -> BridgeError {
+        switch error.code {
+        case .link, .timeout:
+            BridgeError(.interrupted, "the transfer was interrupted (\(error.message)); what arrived up to the last checkpoint is kept: run the same command again (or `mfpbridge resume`) to continue")
+        default:
+            BridgeError(.failure, error.description)
+        }
+    }
+}

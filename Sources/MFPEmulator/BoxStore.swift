@@ -1,0 +1,390 @@
+import BridgeTransfer
+import Foundation
+import Glibc
+import Synchronization
+
+/// The machine's Advanced Box / Mail Box documents as one byte stream (a container: per document a small header — id, name, size — then its bytes; see ``BoxContainer``), kept small on disk: content that was never imported is generated from a seed on read.
+///
+/// On disk, in the box folder (`STATE/box`, the `directory` given to ``init(directory:seed:generatedSize:)``):
+///
+/// | file | what |
+/// | --- | --- |
+/// | `manifest.json` | the current content: `generated` (size, seed) or `imported` (slot, size, chain hash); replaced only with ``DurableFile`` (write, fsync, rename, fsync the folder): its replacement is the one atomic step of an apply |
+/// | `slot-a`, `slot-b` | imported content: the slot the manifest names (at most one outside an apply) |
+/// | `staging.part`, `staging.part.ckpt` | an import being received (``PartFile``), kept across restarts |
+/// | `apply.json` | present only while an apply runs: the slot, size and chain hash it installs; what recovery reads |
+///
+/// Other files in the folder (the emulator keeps its export journal there) are left alone.
+///
+/// R3, ``applyStaged(expectedSize:expectedChain:)``: record the intent, verify the staging, rename
+/// it to the free slot, replace the manifest (the commit), remove the old slot and the staging's
+/// sidecar, remove the intent. A crash before the commit leaves the old manifest: recovery moves the
+/// staged file back to `staging.part` (the import is still staged, checkpoints included). A crash
+/// after it leaves the new manifest: recovery finishes the clean-up. Either way ``recovery`` says which.
+///
+/// Thread safety: every call takes one lock (an apply holds it for its whole run, which reads the
+/// staging once). Readers (``source()``) hold their own descriptor: an imported slot removed by a
+/// later apply or ``regenerate(size:seed:)`` stays readable through it, so an export in progress
+/// keeps the content it started with.
+public final class BoxStore: Sendable {
+    let directory: String
+    /// What recovery found at open, for the log and tests: nil, or e.g. "apply was interrupted: the box has the old content" / "... the new content".
+    public let recovery: String?
+    private let state: Mutex<State>
+
+    static let recoveredOld = "apply was interrupted: the box has the old content"
+    static let recoveredNew = "apply was interrupted: the box has the new content"
+
+    struct State: Sendable {
+        var content: BoxContent
+        /// The layout of generated content, computed once per content.
+        var generated: GeneratedBoxSource?
+        /// The summary of imported content, computed once per content.
+        var importedSummary: (documents: Int, bytes: UInt64)?
+    }
+
+    var manifestPath: String { directory + "/manifest.json" }
+    var intentPath: String { directory + "/apply.json" }
+    /// The staging's final name, as ``PartFile`` counts: the bytes are in `staging.part`.
+    var stagingName: String { directory + "/staging" }
+    var stagingPath: String { stagingName + ".part" }
+    var stagingSidecarPath: String { stagingName + ".part.ckpt" }
+    func slotPath(_ slot: BoxSlot) -> String { directory + "/slot-" + slot.rawValue }
+
+    /// Opens STATE/box/ (creating it: generated content of `generatedSize` bytes from `seed` on first open). Recovers from a crash during apply first (see applyStaged).
+    ///
+    /// `directory` is the box folder itself (`STATE/box`). A box that exists keeps its content
+    /// whatever `seed` and `generatedSize` say.
+    public init(directory: String, seed: UInt64, generatedSize: UInt64) throws {
+        self.directory = directory
+        let exists = access(directory, F_OK) == 0
+        try DurableFile.makeDirectory(directory)
+        if !exists {
+            try DurableFile.syncDirectory(Self.parent(of: directory))
+        }
+        Self.removeTemporaries(in: directory)
+        var content: BoxContent
+        if let manifest = try Self.readJSON(BoxManifest.self, at: directory + "/manifest.json", what: "box manifest") {
+            content = try manifest.content(in: directory + "/manifest.json")
+        } else {
+            content = .generated(size: generatedSize, seed: seed)
+            try DurableFile.write(try BoxManifest(content).encoded(), to: directory + "/manifest.json")
+        }
+        recovery = try Self.recover(directory: directory, content: content)
+        state = Mutex(State(content: content))
+        try removeStraySlots(keeping: content)
+        if case .imported(let slot, let size, _) = content {
+            var info = stat()
+            guard stat(slotPath(slot), &info) == 0, UInt64(info.st_size) == size else {
+                throw EmulatorError("the box content \(slotPath(slot)) is missing or not the \(size) bytes its manifest says: "
+                                    + "the box folder was damaged; move \(directory) away to start with generated content")
+            }
+        }
+    }
+
+    /// The current content as a stream source (generated, or the imported file).
+    public func source() throws -> any StreamSource {
+        try state.withLock { state -> any StreamSource in
+            switch state.content {
+            case .generated(let size, let seed):
+                return Self.generatedSource(&state, size: size, seed: seed)
+            case .imported(let slot, _, _):
+                return try FileSource(path: slotPath(slot))
+            }
+        }
+    }
+
+    public func currentSize() throws -> UInt64 {
+        state.withLock { $0.content.size }
+    }
+
+    /// Document count and total size, for status and reports.
+    ///
+    /// Imported content counts its well-formed documents (the store takes whatever bytes an import
+    /// carried once they verify; ``documents()`` says where a foreign stream stops parsing).
+    public func summary() throws -> (documents: Int, bytes: UInt64) {
+        try state.withLock { state in
+            switch state.content {
+            case .generated(let size, let seed):
+                return (Self.generatedSource(&state, size: size, seed: seed).documentCount, size)
+            case .imported(let slot, let size, _):
+                if let cached = state.importedSummary { return cached }
+                let walk = try Self.walk(path: slotPath(slot), size: size)
+                let summary = (walk.documents.count, size)
+                state.importedSummary = summary
+                return summary
+            }
+        }
+    }
+
+    /// Every document's header, and where the content stops being a container (nil: it is one).
+    func documents() throws -> BoxContainer.Walk {
+        try state.withLock { state in
+            switch state.content {
+            case .generated(let size, let seed):
+                let source = Self.generatedSource(&state, size: size, seed: seed)
+                return BoxContainer.Walk(documents: (0..<source.documentCount).map(source.document), problem: nil)
+            case .imported(let slot, let size, _):
+                return try Self.walk(path: slotPath(slot), size: size)
+            }
+        }
+    }
+
+    /// A durable sink for an import being received (STATE/box/staging.part and its .ckpt sidecar): reopening it after a crash keeps what was checkpointed, so a resumed import continues.
+    ///
+    /// Close it before ``applyStaged(expectedSize:expectedChain:)``: the apply renames its file.
+    public func stagingSink() throws -> PartFile {
+        try state.withLock { _ in try PartFile.open(path: stagingName) }
+    }
+
+    /// Throws away a staged import.
+    public func discardStaged() throws {
+        try state.withLock { _ in
+            try Self.remove(stagingPath)
+            try Self.remove(stagingSidecarPath)
+            try DurableFile.syncDirectory(directory)
+        }
+    }
+
+    /// R3: makes the fully received staging the box content in ONE atomic step (an A/B swap: the staged file becomes slot A or B, then a small manifest naming the current slot is replaced with DurableFile's write-fsync-rename-fsync; the old slot is removed only after). After a crash at any point the box has exactly the old content or exactly the new one, and init's recovery says which.
+    ///
+    /// Verifies the staging first (its size and its chain hash, read in full); a mismatch throws an
+    /// ``EmulatorError`` that says what differs, and the box keeps its old content and the staging.
+    public func applyStaged(expectedSize: UInt64, expectedChain: ChainHash) throws {
+        try applyStaged(expectedSize: expectedSize, expectedChain: expectedChain, afterStep: { _ in })
+    }
+
+    /// The steps of an apply, in order, each durable when `afterStep` hears of it.
+    package enum ApplyStep: String, Sendable, CaseIterable {
+        /// `apply.json` names the slot, size and chain to install: a crash from here on is reported.
+        case intentRecorded = "intent-recorded"
+        /// The staging has the expected size and chain hash (and is fsynced).
+        case verified
+        /// `staging.part` is now the free slot.
+        case movedToSlot = "moved-to-slot"
+        /// The manifest names the new slot: the box has the new content.
+        case committed
+        /// The old slot and the staging's sidecar are gone.
+        case cleanedUp = "cleaned-up"
+        /// `apply.json` is gone: nothing is left to recover.
+        case finished
+    }
+
+    /// ``applyStaged(expectedSize:expectedChain:)``, calling `afterStep` after each step (the crash
+    /// test's child prints the step and may pause there, to widen the window its kill lands in).
+    package func applyStaged(expectedSize: UInt64, expectedChain: ChainHash, afterStep: (ApplyStep) -> Void) throws {
+        try state.withLock { state in
+            let old = state.content
+            let target: BoxSlot = if case .imported(let slot, _, _) = old { slot.other } else { .a }
+            let new = BoxContent.imported(slot: target, size: expectedSize, chain: expectedChain)
+            try DurableFile.write(try BoxIntent(slot: target, size: expectedSize, chain: expectedChain).encoded(), to: intentPath)
+            afterStep(.intentRecorded)
+            do {
+                try Self.verify(stagingPath, expectedSize: expectedSize, expectedChain: expectedChain)
+            } catch {
+                // Nothing moved: the box has its old content and the import stays staged.
+                try Self.remove(intentPath)
+                try DurableFile.syncDirectory(directory)
+                throw error
+            }
+            afterStep(.verified)
+            guard rename(stagingPath, slotPath(target)) == 0 else {
+                let failure = FileSystemError(operation: "rename the staged box import to", path: slotPath(target), errno: errno)
+                try? Self.remove(intentPath)
+                try? DurableFile.syncDirectory(directory)
+                throw failure
+            }
+            try DurableFile.syncDirectory(directory)
+            afterStep(.movedToSlot)
+            do {
+                try DurableFile.write(try BoxManifest(new).encoded(), to: manifestPath)
+            } catch {
+                // The old manifest stands (DurableFile replaces it whole or not at all): put the
+                // staging back, as recovery would.
+                _ = rename(slotPath(target), stagingPath)
+                try? Self.remove(intentPath)
+                try? DurableFile.syncDirectory(directory)
+                throw error
+            }
+            state = State(content: new)
+            afterStep(.committed)
+            if case .imported(let slot, _, _) = old { try Self.remove(slotPath(slot)) }
+            try Self.remove(stagingSidecarPath)
+            try DurableFile.syncDirectory(directory)
+            afterStep(.cleanedUp)
+            try Self.remove(intentPath)
+            try DurableFile.syncDirectory(directory)
+            afterStep(.finished)
+        }
+    }
+
+    /// Sets generated content of a new size (emulate-ctl `box size BYTES`, for tests and benchmarks); drops imported content.
+    ///
+    /// A staged import is kept.
+    public func regenerate(size: UInt64, seed: UInt64) throws {
+        try state.withLock { state in
+            let content = BoxContent.generated(size: size, seed: seed)
+            try DurableFile.write(try BoxManifest(content).encoded(), to: manifestPath)
+            state = State(content: content)
+            try removeStraySlots(keeping: content)
+        }
+    }
+
+    /// The chain hash of the current content (reads it all: for tests and the fault campaign's invariant checks).
+    public func contentChain() throws -> ChainHash {
+        let source = try source()
+        var chain = StreamChain()
+        let bufferSize = 4 << 20
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: bufferSize, alignment: 16)
+        defer { buffer.deallocate() }
+        var offset: UInt64 = 0
+        while offset < source.size {
+            let count = Int(min(UInt64(bufferSize), source.size - offset))
+            let slice = UnsafeMutableRawBufferPointer(rebasing: buffer[0..<count])
+            try source.read(at: offset, into: slice)
+            chain.absorb(UnsafeRawBufferPointer(slice))
+            offset += UInt64(count)
+        }
+        return chain.digest
+    }
+}
+
+// MARK: - Recovery and files
+
+extension BoxStore {
+    /// Finishes or undoes an apply that a crash interrupted (`apply.json` present). The manifest
+    /// decides: naming the intent's slot, the apply committed (finish the clean-up); otherwise it did
+    /// not (move the staged file back to `staging.part` if it had been moved, never the slot the
+    /// manifest names).
+    static func recover(directory: String, content: BoxContent) throws -> String? {
+        let intentPath = directory + "/apply.json"
+        guard let intent = try readJSON(BoxIntent.self, at: intentPath, what: "box apply record") else { return nil }
+        let staging = directory + "/staging.part"
+        let target = directory + "/slot-" + intent.slot.rawValue
+        let verdict: String
+        // An apply always installs the slot the manifest did not name: naming it now means committed.
+        if case .imported(let slot, _, _) = content, slot == intent.slot {
+            // Committed: only the clean-up was left (the old slot goes with the stray slots).
+            if access(staging, F_OK) != 0 { try remove(staging + ".ckpt") }
+            verdict = recoveredNew
+        } else {
+            if access(target, F_OK) == 0 && access(staging, F_OK) != 0 {
+                guard rename(target, staging) == 0 else {
+                    throw FileSystemError(operation: "move the staged box import back to", path: staging, errno: errno)
+                }
+            }
+            verdict = recoveredOld
+        }
+        try DurableFile.syncDirectory(directory)
+        try remove(intentPath)
+        try DurableFile.syncDirectory(directory)
+        return verdict
+    }
+
+    /// Removes the slots the manifest does not name (an old slot whose removal a crash cut short).
+    func removeStraySlots(keeping content: BoxContent) throws {
+        var removed = false
+        for slot in BoxSlot.allCases {
+            if case .imported(let kept, _, _) = content, kept == slot { continue }
+            if access(slotPath(slot), F_OK) == 0 {
+                try Self.remove(slotPath(slot))
+                removed = true
+            }
+        }
+        if removed { try DurableFile.syncDirectory(directory) }
+    }
+
+    /// DurableFile's temporaries (`manifest.json.PID.tmp`, `apply.json.PID.tmp`) a crash left behind.
+    static func removeTemporaries(in directory: String) {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+        for name in names where (name.hasPrefix("manifest.json.") || name.hasPrefix("apply.json.")) && name.hasSuffix(".tmp") {
+            unlink(directory + "/" + name)
+        }
+    }
+
+    static func generatedSource(_ state: inout State, size: UInt64, seed: UInt64) -> GeneratedBoxSource {
+        if let cached = state.generated, cached.size == size, cached.seed == seed { return cached }
+        let source = GeneratedBoxSource(size: size, seed: seed)
+        state.generated = source
+        return source
+    }
+
+    /// Checks that `path` holds exactly `expectedSize` bytes whose chain is `expectedChain`, then fsyncs it.
+    static func verify(_ path: String, expectedSize: UInt64, expectedChain: ChainHash) throws {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else {
+            if errno == ENOENT {
+                throw EmulatorError("no box import is staged (\(path) is missing): send it first; the box keeps its old content")
+            }
+            throw FileSystemError(operation: "open", path: path, errno: errno)
+        }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { throw FileSystemError(operation: "stat", path: path, errno: errno) }
+        let size = UInt64(info.st_size)
+        guard size == expectedSize else {
+            let why = size < expectedSize ? "it is incomplete: resume the import" : "it is not this import: discard it and import again"
+            throw EmulatorError("the staged box import has \(size) bytes, not the \(expectedSize) announced (\(why)); the box keeps its old content")
+        }
+        var chain = StreamChain()
+        let bufferSize = 4 << 20
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: bufferSize, alignment: 16)
+        defer { buffer.deallocate() }
+        var offset: UInt64 = 0
+        while offset < size {
+            let count = Int(min(UInt64(bufferSize), size - offset))
+            try readFully(fd, path: path, into: UnsafeMutableRawBufferPointer(rebasing: buffer[0..<count]), at: offset)
+            chain.absorb(UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
+            offset += UInt64(count)
+        }
+        guard chain.digest == expectedChain else {
+            throw EmulatorError("the staged box import does not match what was sent: its chain hash is \(chain.digest), the sender's \(expectedChain) "
+                                + "(discard the staging and import again); the box keeps its old content")
+        }
+        var result: Int32
+        repeat { result = fsync(fd) } while result != 0 && errno == EINTR
+        guard result == 0 else { throw FileSystemError(operation: "fsync", path: path, errno: errno) }
+    }
+
+    static func walk(path: String, size: UInt64) throws -> BoxContainer.Walk {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw FileSystemError(operation: "open", path: path, errno: errno) }
+        defer { close(fd) }
+        return try BoxContainer.walk(size: size) { offset, count in
+            var bytes = [UInt8](repeating: 0, count: count)
+            try bytes.withUnsafeMutableBytes { try readFully(fd, path: path, into: $0, at: offset) }
+            return bytes
+        }
+    }
+
+    static func readFully(_ fd: Int32, path: String, into buffer: UnsafeMutableRawBufferPointer, at offset: UInt64) throws {
+        var done = 0
+        while done < buffer.count {
+            let n = pread(fd, buffer.baseAddress! + done, buffer.count - done, off_t(offset) + off_t(done))
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else {
+                throw FileSystemError(operation: n == 0 ? "read (the file is shorter than expected)" : "read", path: path, errno: n == 0 ? EIO : errno)
+            }
+            done += n
+        }
+    }
+
+    /// unlink, where a missing file is fine.
+    static func remove(_ path: String) throws {
+        guard unlink(path) == 0 || errno == ENOENT else { throw FileSystemError(operation: "remove", path: path, errno: errno) }
+    }
+
+    static func parent(of path: String) -> String {
+        let parent = (path as NSString).deletingLastPathComponent
+        return parent.isEmpty ? "." : parent
+    }
+
+    static func readJSON<T: Decodable>(_ type: T.Type, at path: String, what: String) throws -> T? {
+        guard let bytes = try DurableFile.read(path) else { return nil }
+        do {
+            return try JSONDecoder().decode(T.self, from: Data(bytes))
+        } catch {
+            throw EmulatorError("the \(what) \(path) is unreadable (\(error)); move \(parent(of: path)) away to start with generated content")
+        }
+    }
+}

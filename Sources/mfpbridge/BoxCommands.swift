@@ -1,0 +1,181 @@
+import ArgumentParser
+import BridgeClient
+import BridgeTransfer
+import Foundation
+import MFPBundle
+import MFPKit
+
+struct BoxBackup: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "box-backup",
+        abstract: "Back up a machine's Advanced Box / Mail Box documents (gigabytes), resumably.",
+        discussion: """
+        Streams the documents into FILE.part with durable checkpoints; the file appears under its \
+        name, sealed with a trailer (R8), only once complete. After a pulled cable, a power cut or a \
+        killed process (exit 8), run the same command again, or `mfpbridge resume`: it continues from \
+        the last checkpoint both sides agree on, never from a corrupt file.
+        """)
+
+    @OptionGroup var device: DeviceOptions
+    @OptionGroup var login: AdminLoginOptions
+
+    @Option(name: .shortAndLong, help: ArgumentHelp("The backup file to write.", valueName: "file"))
+    var output: String
+
+    @OptionGroup var outputOptions: OutputOptions
+
+    func run() throws {
+        let started = Date()
+        let pending = try PendingOperations.begin(["box-backup", "--device", device.device, "-o", HistoryLog.absolute(output)]
+            + (device.profiles.map { ["--profiles", $0] } ?? []) + ["--user", login.user])
+        let connection: DeviceConnection
+        do {
+            connection = try DeviceConnection.open(device, login: login, logger: outputOptions.makeLogger("mfpbridge.box-backup"))
+        } catch {
+            pending.end(error)
+            throw error
+        }
+        defer { connection.close() }
+        Progress.doNotPowerOff("Box backup")
+        do {
+            let result = try BoxOperations.backup(session: connection.session, output: output)
+            pending.finish()
+            HistoryLog.record(operation: "box-backup", device: device.device, session: connection.session, user: login.user,
+                              selections: [CategorySelection(.boxDocuments)], started: started, error: nil, bundle: output, snapshot: nil)
+            if outputOptions.json {
+                Output.json(["file": output, "bytes": "\(result.size)", "documents": "\(result.documents)",
+                             "resumedFrom": "\(result.resumedFrom)"])
+            } else {
+                let resumed = result.resumedFrom > 0 ? ", resumed at byte \(result.resumedFrom)" : ""
+                Output.line("Backed up \(result.documents) box documents (\(result.size) bytes) from \(result.origin.model) to \(output)\(resumed).")
+            }
+        } catch {
+            pending.end(error)
+            HistoryLog.record(operation: "box-backup", device: device.device, session: connection.session, user: login.user,
+                              selections: [CategorySelection(.boxDocuments)], started: started, error: error, bundle: output, snapshot: nil)
+            throw error
+        }
+    }
+}
+
+struct BoxRestore: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "box-restore",
+        abstract: "Restore box documents from a box backup, resumably and atomically.",
+        discussion: """
+        The backup is verified first (R8: exit 6) and checked against the machine (R7 display \
+        language, R9 class: exit 7). The documents are streamed into the machine's durable staging \
+        with checkpoints; only when all have arrived and match does the machine switch to them, in \
+        one atomic step (R3): a power cut leaves the old documents or the new, never a mix. After an \
+        interruption (exit 8), run the same command again or `mfpbridge resume`.
+        """)
+
+    @OptionGroup var device: DeviceOptions
+    @OptionGroup var login: AdminLoginOptions
+
+    @Argument(help: ArgumentHelp("The box backup file.", valueName: "file"))
+    var file: String
+
+    @Flag(name: .long, help: "Do not ask for confirmation.")
+    var yes = false
+
+    @OptionGroup var outputOptions: OutputOptions
+
+    func run() throws {
+        let started = Date()
+        let (trailer, payload) = try BoxBackupFile.verify(path: file)
+        let connection = try DeviceConnection.open(device, login: login, logger: outputOptions.makeLogger("mfpbridge.box-restore"))
+        defer { connection.close() }
+        let status = try connection.session.status()
+        // R7 and R9 for the box documents, as for settings.
+        guard trailer.origin.language == status.language else {
+            throw BridgeError(.incompatible, "R7: the box backup was made on a machine in \(trailer.origin.language), this machine displays \(status.language)")
+        }
+        let capabilities = try connection.session.capabilities()
+        let travel = capabilities.categoryClasses[.boxDocuments] ?? .no
+        guard ImportPlanner.allows(travel, from: trailer.origin, to: capabilities) else {
+            throw BridgeError(.incompatible, "R9: box documents are class \(travel.rawValue) and do not import from \(trailer.origin.model) into \(capabilities.model)")
+        }
+        if !yes {
+            guard isatty(STDIN_FILENO) == 1 else {
+                throw BridgeError(.usage, "box-restore replaces every box document on the machine: confirm with --yes")
+            }
+            FileHandle.standardError.write(Data("Replace the machine's box documents with \(trailer.documents) documents (\(trailer.payloadSize) bytes)? [y/N] ".utf8))
+            guard ["y", "yes"].contains(readLine()?.lowercased() ?? "") else { throw BridgeError(.failure, "not confirmed; nothing was changed") }
+        }
+        let pending = try PendingOperations.begin(["box-restore", "--device", device.device, HistoryLog.absolute(file), "--yes"]
+            + (device.profiles.map { ["--profiles", $0] } ?? []) + ["--user", login.user])
+        Progress.doNotPowerOff("Box restore")
+        let serial = connection.session.device?.serialNumber ?? "unknown"
+        let journal = "\(DataDirectory.path())/journals/\(serial).box-restore.journal"
+        try? FileManager.default.createDirectory(atPath: DataDirectory.path() + "/journals", withIntermediateDirectories: true)
+        do {
+            let result = try BoxOperations.restore(session: connection.session, payload: payload, chain: trailer.chain, journalPath: journal)
+            pending.finish()
+            HistoryLog.record(operation: "box-restore", device: device.device, session: connection.session, user: login.user,
+                              selections: [CategorySelection(.boxDocuments)], started: started, error: nil, bundle: file, snapshot: nil)
+            let resumed = result.resumedFrom > 0 ? ", resumed at byte \(result.resumedFrom)" : ""
+            Output.line("Restored \(trailer.documents) box documents (\(trailer.payloadSize) bytes) onto \(status.model)\(resumed).")
+        } catch {
+            pending.end(error)
+            HistoryLog.record(operation: "box-restore", device: device.device, session: connection.session, user: login.user,
+                              selections: [CategorySelection(.boxDocuments)], started: started, error: error, bundle: file, snapshot: nil)
+            throw error
+        }
+    }
+}
+
+/// Box backup files: payload, then `BoxBackupTrailer`.
+enum BoxBackupFile {
+    /// Whether the file ends with the box backup magic.
+    static func isBoxBackup(path: String) -> Bool {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return false }
+        defer { try? handle.close() }
+        guard let end = try? handle.seekToEnd(), end >= 8 else { return false }
+        try? handle.seek(toOffset: end - 8)
+        return (try? handle.read(upToCount: 8)).map { Array($0) } == BoxBackupTrailer.magic
+    }
+
+    /// Reads the trailer and recomputes the payload's chain hash (R8): every byte checked.
+    static func verify(path: String) throws(BridgeError) -> (trailer: Verified, payload: any StreamSource) {
+        let source: FileSource
+        do {
+            source = try FileSource(path: path)
+        } catch {
+            throw BridgeError(.failure, "cannot read \(path): \(error)")
+        }
+        let tailLength = Int(min(source.size, UInt64(BoxBackupTrailer.maxLength)))
+        var tail = [UInt8](repeating: 0, count: tailLength)
+        do {
+            try tail.withUnsafeMutableBytes { pointer in
+                try Result { () throws(StreamError) in try source.read(at: source.size - UInt64(tailLength), into: pointer) }.get()
+            }
+        } catch {
+            throw BridgeError(.failure, "cannot read \(path): \(error)")
+        }
+        let trailer: BoxBackupTrailer
+        do {
+            trailer = try BoxBackupTrailer.decode(tail: tail, fileSize: source.size)
+        } catch {
+            throw BundleFile.bridgeError(error, path: path)
+        }
+        let payload = PrefixSource(source, size: trailer.payloadSize)
+        let chain: ChainHash
+        do {
+            chain = try StreamChain.hash(of: payload)
+        } catch {
+            throw BridgeError(.failure, "cannot read \(path): \(error)")
+        }
+        guard chain.bytes.map({ String(format: "%02x", $0) }).joined() == trailer.payloadChain else {
+            throw BridgeError(.bundleRejected, "\(path): box backup was modified or damaged (R8): its documents do not match the seal; use another copy")
+        }
+        return (Verified(origin: trailer.origin, documents: trailer.documents, payloadSize: trailer.payloadSize, chain: chain), payload)
+    }
+
+    struct Verified {
+        var origin: BundleOrigin
+        var documents: Int
+        var payloadSize: UInt64
+        var chain: ChainHash
+    }
+}

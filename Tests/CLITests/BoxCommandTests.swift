@@ -1,0 +1,87 @@
+import Foundation
+import Testing
+
+/// Box documents, the large payload: backup, restore, resume, and the checks around them.
+@Suite("mfpbridge box-backup and box-restore", .serialized)
+struct BoxCommandTests {
+    func run(_ emulator: RunningEmulator, _ arguments: [String]) throws -> CommandRunner.Result {
+        try CommandRunner.run(arguments, environment: ["MFPBRIDGE_PASSWORD": "7654321", "MFPBRIDGE_DATA_DIR": emulator.dataDirectory])
+    }
+
+    func boxDigest(_ emulator: RunningEmulator) throws -> String {
+        let json = try decodeJSON(try emulator.control("digests").stdout)
+        return try #require((json["box-documents"] as? [String: Any])?["sha256"] as? String)
+    }
+
+    @Test("R3: a backup killed mid-way resumes from its checkpoint and ends byte-identical")
+    func backupResumes() throws {
+        // A pty is the slow link: the first checkpoint (after 2 s) lands well before the end.
+        let device = try RunningEmulator()
+        #expect(try device.control("box size 268435456").status == 0)   // 256 MiB
+        let work = try CommandRunner.temporaryDirectory()
+        let reference = work + "/reference.mfpbox"
+        #expect(try run(device, ["box-backup", "--device", device.address, "-o", reference]).status == 0)
+        let output = work + "/resumed.mfpbox"
+        // Kill the bridge once part of the stream is durable.
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: CommandRunner.binary)
+        process.arguments = ["box-backup", "--device", device.address, "-o", output]
+        process.environment = ProcessInfo.processInfo.environment.merging(["MFPBRIDGE_PASSWORD": "7654321", "MFPBRIDGE_DATA_DIR": device.dataDirectory]) { $1 }
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let deadline = Date().addingTimeInterval(30)
+        while process.isRunning, Date() < deadline,
+              ((try? FileManager.default.attributesOfItem(atPath: output + ".part.ckpt"))?[.size] as? Int ?? 0) == 0 {
+            Thread.sleep(forTimeInterval: 0.005)
+        }
+        let killedMidway = process.isRunning
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        #expect(killedMidway, "the backup finished before the kill: nothing was tested")
+        #expect(!FileManager.default.fileExists(atPath: output), "a partial backup was published")
+        let resumed = try run(device, ["box-backup", "--device", device.address, "-o", output])
+        #expect(resumed.status == 0, "\(resumed.stderr)")
+        #expect(resumed.stdout.contains("resumed at byte"), "the rerun started over: \(resumed.stdout)")
+        // Byte-identical to the uninterrupted backup except the trailer's creation time.
+        let a = try Data(contentsOf: URL(fileURLWithPath: reference)), b = try Data(contentsOf: URL(fileURLWithPath: output))
+        #expect(a.count == b.count)
+        #expect(a.prefix(256 << 20) == b.prefix(256 << 20))
+        #expect(try CommandRunner.run(["verify", output]).status == 0)
+    }
+
+    @Test("R3: restore replaces the box documents atomically; a damaged backup (R8) and another language (R7) are refused")
+    func restore() throws {
+        let source = try RunningEmulator(profile: "aurora-c5560", socket: true)
+        let target = try RunningEmulator(profile: "aurora-c5540")
+        let other = try RunningEmulator(profile: "meridian-m3200")
+        let work = try CommandRunner.temporaryDirectory()
+        let backup = work + "/box.mfpbox"
+        #expect(try run(source, ["box-backup", "--device", source.address, "-o", backup]).status == 0)
+        let before = try boxDigest(target)
+        #expect(before != (try boxDigest(source)))
+        var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: backup)))
+        bytes[bytes.count / 3] ^= 1
+        let damaged = work + "/damaged.mfpbox"
+        try Data(bytes).write(to: URL(fileURLWithPath: damaged))
+        let refused = try run(target, ["box-restore", "--device", target.address, damaged, "--yes"])
+        #expect(refused.status == 6)
+        #expect(try CommandRunner.run(["verify", damaged]).status == 6)
+        #expect(try boxDigest(target) == before)
+        let language = try run(other, ["box-restore", "--device", other.address, backup, "--yes"])
+        #expect(language.status == 7)
+        #expect(language.stderr.contains("R7"))
+        let restored = try run(target, ["box-restore", "--device", target.address, backup, "--yes"])
+        #expect(restored.status == 0, "\(restored.stderr)")
+        #expect(try boxDigest(target) == (try boxDigest(source)))
+    }
+
+    @Test("R5: a box backup is refused while a job runs")
+    func busy() throws {
+        let device = try RunningEmulator()
+        #expect(try device.control("job start mailbox-backup").status == 0)
+        let result = try run(device, ["box-backup", "--device", device.address, "-o", try CommandRunner.temporaryDirectory() + "/x.mfpbox"])
+        #expect(result.status == 4)
+        #expect(result.stderr.contains("job-running:mailbox-backup"))
+    }
+}
