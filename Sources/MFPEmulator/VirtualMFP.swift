@@ -102,6 +102,7 @@ public final class VirtualMFP: Sendable {
         // the machine keeps its old settings (R3).
         for token in try settings.stagedTokens() {
             try settings.discardStaged(token: token)
+            logger.notice("an import (\(token)) was staged but never committed before the restart: the machine keeps its old settings")
         }
     }
 

@@ -22,9 +22,14 @@ struct BoxBackup: ParsableCommand {
     @Option(name: .shortAndLong, help: ArgumentHelp("The backup file to write.", valueName: "file"))
     var output: String
 
+    @OptionGroup var waiting: WaitOptions
     @OptionGroup var outputOptions: OutputOptions
 
     func run() throws {
+        try waiting.retrying { try attempt() }
+    }
+
+    private func attempt() throws {
         let started = Date()
         let pending = try PendingOperations.begin(["box-backup", "--device", device.device, "-o", HistoryLog.absolute(output)]
             + (device.profiles.map { ["--profiles", $0] } ?? []) + ["--user", login.user])
@@ -79,11 +84,20 @@ struct BoxRestore: ParsableCommand {
     @Flag(name: .long, help: "Do not ask for confirmation.")
     var yes = false
 
+    @OptionGroup var waiting: WaitOptions
     @OptionGroup var outputOptions: OutputOptions
 
     func run() throws {
-        let started = Date()
         let (trailer, payload) = try BoxBackupFile.verify(path: file)
+        var confirmed = yes
+        try waiting.retrying {
+            try attempt(trailer: trailer, payload: payload, confirmed: confirmed)
+            confirmed = true
+        }
+    }
+
+    private func attempt(trailer: BoxBackupFile.Verified, payload: any StreamSource, confirmed yes: Bool) throws {
+        let started = Date()
         let connection = try DeviceConnection.open(device, login: login, logger: outputOptions.makeLogger("mfpbridge.box-restore"))
         defer { connection.close() }
         let status = try connection.session.status()

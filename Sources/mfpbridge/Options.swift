@@ -56,6 +56,9 @@ struct AdminLoginOptions: ParsableArguments {
 
 /// Passwords come from a file (its first line), the environment, or a prompt without echo: never argv.
 enum Secret {
+    /// A password typed at a prompt is asked once per command, even when `--wait` reconnects.
+    nonisolated(unsafe) private static var typed: [String: String] = [:]
+
     static func read(file: String?, environment name: String, prompt: String, missing: String) throws(BridgeError) -> String {
         if let file {
             guard let data = FileManager.default.contents(atPath: file) else {
@@ -69,10 +72,12 @@ enum Secret {
         if let fromEnvironment = ProcessInfo.processInfo.environment[name], !fromEnvironment.isEmpty {
             return fromEnvironment
         }
-        guard let typed = SecretPrompt.read(prompt: prompt) else {
+        if let earlier = Self.typed[prompt] { return earlier }
+        guard let answer = SecretPrompt.read(prompt: prompt) else {
             throw BridgeError(.usage, missing)
         }
-        return typed
+        Self.typed[prompt] = answer
+        return answer
     }
 
     /// The bundle password (R13), if any: from the file, or MFPBRIDGE_BUNDLE_PASSWORD.
