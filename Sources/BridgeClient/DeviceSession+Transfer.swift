@@ -36,7 +36,8 @@ extension DeviceSession {
         do {
             _ = try call(.release(token: token), attempts: 2)
         } catch {
-            logger.warning("could not release the reservation: \(error); it lapses by itself in 30 seconds")
+            // Usually the device is gone (unplugged, off): it frees the reservation itself.
+            logger.debug("could not release the reservation: \(error); the device frees it when the link ends, or after 30 seconds")
         }
     }
 

@@ -33,7 +33,6 @@ struct WaitOptions: ParsableArguments {
                 if error.status == .interrupted {
                     // Progress was made: the wait starts again.
                     deadline = Date().addingTimeInterval(TimeInterval(waitTimeout))
-                    announced = false
                 }
             }
         }

@@ -71,6 +71,12 @@ final class USBHarness: Sendable {
         try call(["op": "stats", "busPath": busPath])
     }
 
+    /// The state folder of the emulator that serves `profile`'s devices (started if need be; kept
+    /// across replugs and tests), for `mfpbridge emulate-ctl --state`.
+    func emulatorState(profile: String) throws -> String {
+        try #require(try call(["op": "emulator", "profile": profile])["state"] as? String)
+    }
+
     /// A USB serial adapter with a vendor-specific interface (ff/ff/ff, like ours) but ids that
     /// are on no allow-list.
     static var unrelatedSerialAdapter: [String: Any] { [
@@ -171,6 +177,15 @@ final class BackgroundCommand: Sendable {
             usleep(20_000)
         }
         return nil
+    }
+
+    /// Waits for the command to end; its exit status, or nil if it still runs after `timeout`.
+    func waitForExit(timeout: Duration) -> Int32? {
+        let deadline = ContinuousClock.now + timeout
+        while process.isRunning, ContinuousClock.now < deadline { usleep(20_000) }
+        if process.isRunning { return nil }
+        process.waitUntilExit()
+        return process.terminationStatus
     }
 
     /// SIGKILL: a child of the test runner may inherit a blocked SIGTERM.

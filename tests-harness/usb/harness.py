@@ -24,6 +24,10 @@ Requests (see Tests/USBTests/USBHarness.swift for the client):
                                                      answers back until hold is false
   {"op":"stats", "busPath":"1-1"}                    what the host did to the device
   {"op":"reset"}                                     unplug everything
+  {"op":"emulator", "profile":"aurora-c5540"}        the profile's emulator (started if need be):
+                                                     {"state": its --state folder (for
+                                                     `mfpbridge emulate-ctl --state`), "socket",
+                                                     "log": its standard error}
 
 Every answer is {"ok":true,...} or {"ok":false,"error":"..."}.
 The ioctl handlers never block for long: "no data yet" is EAGAIN (libusb polls again), after at
@@ -167,8 +171,8 @@ class Emulators:
     """One `mfpbridge emulate --socket` per profile, started on first use, kept across replugs
     (so a replugged device is the same machine with the same state)."""
 
-    def __init__(self, binary, work):
-        self.binary, self.work = binary, work
+    def __init__(self, binary, work, trace=False):
+        self.binary, self.work, self.trace = binary, work, trace
         self.sockets, self.processes = {}, []
         self.lock = threading.Lock()
 
@@ -181,10 +185,12 @@ class Emulators:
             path = os.path.join(folder, 'host.sock')
             env = {k: v for k, v in os.environ.items() if k not in ('LD_PRELOAD', 'UMOCKDEV_DIR')}
             env['MFPBRIDGE_DATA_DIR'] = os.path.join(folder, 'data')
-            process = subprocess.Popen([self.binary, 'emulate', '--profile', profile, '--socket', path,
-                                        '--state', os.path.join(folder, 'state'), '--profiles', PROFILES],
-                                       stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env,
-                                       start_new_session=False)
+            # Its log (FOLDER/emulate.log, beside the state folder) tells what the device saw.
+            with open(os.path.join(folder, 'emulate.log'), 'ab') as log:
+                process = subprocess.Popen([self.binary, 'emulate', '--profile', profile, '--socket', path,
+                                            '--state', os.path.join(folder, 'state'), '--profiles', PROFILES]
+                                           + (['--verbose'] if self.trace else []),
+                                           stdout=subprocess.PIPE, stderr=log, env=env, start_new_session=False)
             self.processes.append(process)
             line = process.stdout.readline().decode()
             if not line.startswith('ready '):
@@ -569,6 +575,11 @@ class Bus:
     def stats(self, request):
         return self.find(request['busPath']).snapshot()
 
+    def emulator(self, request):
+        path = self.emulators.socket_for(request.get('profile', 'aurora-c5540'))
+        folder = os.path.dirname(path)
+        return {'state': os.path.join(folder, 'state'), 'socket': path, 'log': os.path.join(folder, 'emulate.log')}
+
     def reset(self, request):
         with self.lock:
             plugged = [d.bus_path for d in self.devices.values() if not d.gone]
@@ -619,7 +630,7 @@ def main():
 
     work = tempfile.mkdtemp(prefix='mfpbridge-usb-harness-')
     testbed = UMockdev.Testbed.new()
-    emulators = Emulators(binary, work)
+    emulators = Emulators(binary, work, trace)
     bus = Bus(testbed, emulators, trace)
     control = os.path.join(work, 'control.sock')
     bus.serve(control)
