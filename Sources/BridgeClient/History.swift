@@ -80,9 +80,8 @@ public final class History: Sendable {
 
     @discardableResult
     public func record(_ entry: HistoryEntry) throws -> HistoryEntry {
-        var entry = entry
-        try database.write { db in try entry.insert(db) }
-        return entry
+        // Returns the entry with its row id.
+        try database.write { db in try entry.inserted(db) }
     }
 
     /// Newest first.

@@ -87,43 +87,20 @@ final class PThread: Sendable {
     }
 }
 
-/// A counting semaphore and a condition for waiting with a deadline, on the monotonic clock.
-///
-/// `@unchecked Sendable`: the pthread objects live at fixed heap addresses and are only used
-/// through the pthread calls, which are thread-safe.
-final class Semaphore: @unchecked Sendable {
-    private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
-    private let condition = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
-    private var count = 0
-
-    init() {
-        pthread_mutex_init(mutex, nil)
-        var attributes = pthread_condattr_t()
-        pthread_condattr_init(&attributes)
-        pthread_condattr_setclock(&attributes, CLOCK_MONOTONIC)
-        pthread_cond_init(condition, &attributes)
-        pthread_condattr_destroy(&attributes)
-    }
-
-    deinit {
-        pthread_cond_destroy(condition)
-        pthread_mutex_destroy(mutex)
-        condition.deallocate()
-        mutex.deallocate()
-    }
+/// A counting semaphore, on `Monitor`.
+final class Semaphore: Sendable {
+    private let count = Monitor(0)
 
     func signal() {
-        pthread_mutex_lock(mutex)
-        count += 1
-        pthread_cond_broadcast(condition)
-        pthread_mutex_unlock(mutex)
+        count.withLock { $0 += 1 }
     }
 
     func wait() {
-        pthread_mutex_lock(mutex)
-        while count == 0 { pthread_cond_wait(condition, mutex) }
-        count -= 1
-        pthread_mutex_unlock(mutex)
+        _ = count.wait(until: .now.advanced(by: .seconds(Int64.max / 2_000_000_000))) { (count: inout Int) -> Void? in
+            guard count > 0 else { return nil }
+            count -= 1
+            return ()
+        }
     }
 }
 
