@@ -84,15 +84,35 @@ public enum BoxOperations {
             throw BridgeError(.failure, "\(error)")
         }
         defer { journal.close() }
-        let result = try session.sendStream(stream: stream, transferID: transferID, source: payload, journal: journal)
-        guard result.chain == chain else {
+        var result: StreamResult?
+        do {
+            result = try session.sendStream(stream: stream, transferID: transferID, source: payload, journal: journal)
+        } catch let interruption where interruption.status == .interrupted {
+            // The last acknowledgement may have been lost on a noisy line although every byte
+            // arrived: the device checks its staging against size and chain itself, so asking it
+            // to commit is safe. If the staging is incomplete, the interruption stands (exit 8).
+            session.logger.info("stream ended without its final acknowledgement (\(interruption.message)); asking the device to check and commit")
+            do {
+                try commitBox(session: session, token: token, size: payload.size, chain: chain)
+                return StreamResult(size: payload.size, chain: chain, resumedFrom: 0, bytesTransferred: 0, checkpoints: 0)
+            } catch {
+                // Incomplete, or the device is gone: the interruption stands, resumable.
+                throw interruption
+            }
+        }
+        guard let result, result.chain == chain else {
             throw BridgeError(.failure, "the device received other bytes than were sent (chain mismatch); nothing was applied")
         }
-        let commit = try session.call(.boxImportCommit(token: token, size: payload.size,
+        try commitBox(session: session, token: token, size: payload.size, chain: chain)
+        return result
+    }
+
+    static func commitBox(session: DeviceSession, token: String, size: UInt64, chain: ChainHash) throws(BridgeError) {
+        let commit = try session.call(.boxImportCommit(token: token, size: size,
                                                        chain: chain.bytes.map { String(format: "%02x", $0) }.joined()),
                                       timeout: .seconds(120), attempts: 1)
         switch commit {
-        case .ok: return result
+        case .ok: return
         case let .failure(failure): throw DeviceSession.failure(failure)
         default: throw BridgeError(.failure, "the device answered box-import-commit unexpectedly")
         }
@@ -127,8 +147,12 @@ extension DeviceSession {
         exchange.lock()
         defer { exchange.unlock() }
         do {
+            var configuration = StreamConfiguration.forLink(channel.link.framing)
+            // The receiver speaks at least once a second while it waits; 10 s of silence means
+            // the line lost what it said, or the device is gone.
+            configuration.stallTimeout = .seconds(10)
             return try StreamSender(channel: channel, streamID: stream, transferID: transferID, source: source,
-                                    journal: journal, configuration: .forLink(channel.link.framing)).run()
+                                    journal: journal, configuration: configuration).run()
         } catch {
             throw Self.streamFailure(error)
         }

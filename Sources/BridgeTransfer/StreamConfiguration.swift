@@ -92,6 +92,14 @@ public struct StreamResult: Sendable, Equatable {
     /// Payload bytes this run sent or received (resent bytes included).
     public var bytesTransferred: UInt64
     public var checkpoints: Int
+
+    public init(size: UInt64, chain: ChainHash, resumedFrom: UInt64, bytesTransferred: UInt64, checkpoints: Int) {
+        self.size = size
+        self.chain = chain
+        self.resumedFrom = resumedFrom
+        self.bytesTransferred = bytesTransferred
+        self.checkpoints = checkpoints
+    }
 }
 
 // MARK: - Sources

@@ -90,7 +90,11 @@ public final class StreamSender: Sendable {
 
     private func start() throws(StreamError) -> State {
         while true {
-            guard let message = try receiveMessage(timeout: configuration.stallTimeout) else { continue }
+            // The receiver repeats its offer every second; none for the whole stall time means it
+            // is gone (or the line loses everything it says).
+            guard let message = try receiveMessage(timeout: configuration.stallTimeout) else {
+                throw StreamError(code: .timeout, message: "the receiver of stream \(streamID) made no offer for \(configuration.stallTimeout)")
+            }
             if case let .offer(window, candidates) = message {
                 return try decide(window: window, candidates: candidates)
             }

@@ -20,6 +20,8 @@ public enum ControlCommand: Sendable, Equatable {
     case adminPassword(String)
     case unlockLogins
     case noise(bytes: Int)
+    case corrupt(writes: Int)
+    case drop(writes: Int)
     case state
     case digests
     case boxSize(UInt64)
@@ -41,6 +43,8 @@ public enum ControlCommand: Sendable, Equatable {
     admin-password              set the administrator's password (read from standard input)
     unlock-logins               end an R1 login lockout
     noise BYTES                 fault injection: send BYTES of garbage to the host before the next answer
+    corrupt N                   fault injection: flip one bit in each of the next N stream writes to the host
+    drop N                      fault injection: drop a run of bytes from each of the next N stream writes to the host
     state                       print the device status as JSON
     box size BYTES              make the box documents generated content of BYTES (drops imported content)
     digests                     print each settings category's item count and SHA-256 digest as JSON
@@ -56,7 +60,7 @@ public enum ControlCommand: Sendable, Equatable {
             return function
         }
         // Commands are one or two keywords; `noise` is the one keyword that takes an argument.
-        let key = words.first == "noise" ? "noise" : words.prefix(2).joined(separator: " ")
+        let key = ["noise", "corrupt", "drop"].contains(words.first ?? "") ? words[0] : words.prefix(2).joined(separator: " ")
         let last = words.last ?? ""
         switch (key, words.count) {
         case ("job start", 3): return .jobStart(try function(last))
@@ -88,6 +92,9 @@ public enum ControlCommand: Sendable, Equatable {
         case ("noise", 2):
             guard let bytes = Int(last), (1...1_000_000).contains(bytes) else { throw fail("noise takes a byte count from 1 to 1000000") }
             return .noise(bytes: bytes)
+        case ("corrupt", 2), ("drop", 2):
+            guard let writes = Int(last), (1...100_000).contains(writes) else { throw fail("\(words[0]) takes a count of writes from 1 to 100000") }
+            return words[0] == "corrupt" ? .corrupt(writes: writes) : .drop(writes: writes)
         case ("state", 1): return .state
         case ("digests", 1): return .digests
         case ("box size", 3):

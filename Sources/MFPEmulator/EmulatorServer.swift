@@ -13,7 +13,7 @@ public final class EmulatorServer: Sendable {
 
     public init(device: VirtualMFP, link: any Link, logger: Logger) {
         self.device = device
-        self.channel = FrameChannel(link: link)
+        self.channel = FrameChannel(link: FaultyLink(link, device: device))
         self.logger = logger
     }
 

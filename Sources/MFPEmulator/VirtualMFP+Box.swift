@@ -66,6 +66,8 @@ extension VirtualMFP {
         // A host that died mid-stream sends nothing more: give up soon, so that the host that
         // comes next (to resume) gets its hello answered.
         configuration.stallTimeout = .seconds(5)
+        core.withLock { $0.streaming = true }
+        defer { core.withLock { $0.streaming = false } }
         do {
             if pending.sending {
                 let journal = try TransferJournal.open(path: exportJournalPath)

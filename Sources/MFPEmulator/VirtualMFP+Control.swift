@@ -72,6 +72,10 @@ extension VirtualMFP {
                     salt: salt, verifier: LoginProof.verifier(password: password, salt: salt), role: "Administrator")
             case let .noise(bytes):
                 core.pendingNoise += bytes
+            case let .corrupt(writes):
+                core.pendingFlips += writes
+            case let .drop(writes):
+                core.pendingDrops += writes
             case .unlockLogins:
                 core.state.failedLogins = 0
                 core.state.lockedUntil = nil

@@ -40,6 +40,11 @@ public final class VirtualMFP: Sendable {
         var reservation: Reservation?
         /// Fault injection: garbage owed to the host before the next answer.
         var pendingNoise = 0
+        /// Fault injection: flipped bits and dropped bytes owed to the next writes.
+        var pendingFlips = 0
+        var pendingDrops = 0
+        /// Line faults hit streams only: control answers are not all safe to repeat.
+        var streaming = false
         /// R10: the policy password a staged import sets when committed.
         var stagedPolicyHash: (token: String, hash: String)?
     }
@@ -145,6 +150,22 @@ public final class VirtualMFP: Sendable {
             case 1: 0x4D
             default: UInt8.random(in: .min ... .max, using: &generator)
             }
+        }
+    }
+
+    /// The line fault for the next write to a host, if one is owed.
+    func takeLineFault() -> LineFault? {
+        core.withLock { core in
+            guard core.streaming else { return nil }
+            if core.pendingFlips > 0 {
+                core.pendingFlips -= 1
+                return .flipBit
+            }
+            if core.pendingDrops > 0 {
+                core.pendingDrops -= 1
+                return .dropBytes
+            }
+            return nil
         }
     }
 

@@ -78,6 +78,28 @@ struct BoxCommandTests {
         #expect(try boxDigest(target) == (try boxDigest(source)))
     }
 
+    @Test("Flipped bits and dropped bytes inside box streams, both ways and on both links, are ridden out: results identical", arguments: [false, true])
+    func lineFaults(socket: Bool) throws {
+        let source = try RunningEmulator(profile: "aurora-c5560", socket: socket)
+        let target = try RunningEmulator(profile: "aurora-c5540", socket: socket)
+        #expect(try source.control("box size 8388608").status == 0)
+        let work = try CommandRunner.temporaryDirectory()
+        for fault in ["corrupt", "drop"] {
+            // Device to host: faults in the data frames the device sends.
+            #expect(try source.control("\(fault) 20").status == 0)
+            let backup = work + "/\(fault).mfpbox"
+            let backedUp = try run(source, ["box-backup", "--device", source.address, "-o", backup, "--wait", "--wait-timeout", "60"])
+            #expect(backedUp.status == 0, "\(fault): \(backedUp.stderr)")
+            #expect(try CommandRunner.run(["verify", backup]).status == 0)
+            // Host to device: the device's credits and checkpoints are damaged on their way back.
+            #expect(try target.control("\(fault) 3").status == 0)
+            let restored = try run(target, ["box-restore", "--device", target.address, backup, "--yes", "--wait", "--wait-timeout", "60"])
+            #expect(restored.status == 0, "\(fault): \(restored.stderr)")
+            #expect(try boxDigest(target) == (try boxDigest(source)))
+            #expect(try target.control("box size 1024").status == 0)
+        }
+    }
+
     @Test("R5: a box backup is refused while a job runs")
     func busy() throws {
         let device = try RunningEmulator()
