@@ -20,11 +20,7 @@ public enum BoxOperations {
     /// Receives the device's box documents into `output.part` (checkpointed), then seals it with
     /// a trailer and publishes it under `output`.
     public static func backup(session: DeviceSession, output: String, now: Date = Date()) throws(BridgeError) -> BackupResult {
-        let status = try session.status()
-        let blockers = ImportExportPreflight.blockers(for: status)
-        guard blockers.isEmpty else {
-            throw BridgeError(.refusedByDeviceState, "box backup cannot start: the machine is busy", blockers: blockers)
-        }
+        _ = try session.statusIfIdle(for: "box backup")
         let token = try session.reserve("box-backup", categories: [.boxDocuments])
         defer { session.release(token) }
         let response = try session.call(.boxExportOpen(token: token), attempts: 1)
@@ -63,11 +59,7 @@ public enum BoxOperations {
     /// Sends a verified box payload into the device's durable staging, then has it applied in one
     /// atomic step. `journalPath` keeps the sender's checkpoints so a rerun resumes.
     public static func restore(session: DeviceSession, payload: any StreamSource, chain: ChainHash, journalPath: String) throws(BridgeError) -> StreamResult {
-        let status = try session.status()
-        let blockers = ImportExportPreflight.blockers(for: status)
-        guard blockers.isEmpty else {
-            throw BridgeError(.refusedByDeviceState, "box restore cannot start: the machine is busy", blockers: blockers)
-        }
+        _ = try session.statusIfIdle(for: "box restore")
         let token = try session.reserve("box-restore", categories: [.boxDocuments])
         defer { session.release(token) }
         // The transfer is named by its content, so a rerun with the same file resumes it.

@@ -5,6 +5,16 @@ import Foundation
 import MFPKit
 
 extension DeviceSession {
+    /// R5: the status, if nothing blocks an import/export from starting; refuses naming every blocker.
+    public func statusIfIdle(for operation: String) throws(BridgeError) -> DeviceStatus {
+        let status = try status()
+        let blockers = ImportExportPreflight.blockers(for: status)
+        guard blockers.isEmpty else {
+            throw BridgeError(.refusedByDeviceState, "\(operation) cannot start: the machine is busy", blockers: blockers)
+        }
+        return status
+    }
+
     /// R4, R5, R12: takes the device's exclusive reservation; the device refuses while blocked.
     public func reserve(_ operation: String, categories: [SettingCategory]) throws(BridgeError) -> String {
         let response = try call(.reserve(operation: operation, categories: categories), attempts: 1)
@@ -126,20 +136,11 @@ extension DeviceSession {
     private func sendStream(_ bytes: [UInt8], stream: UInt32, progress: (Int, Int) -> Void) throws(BridgeError) {
         exchange.lock()
         defer { exchange.unlock() }
-        let chunk = channel.link.framing == .cobs ? 4096 : 256 * 1024
-        var offset = 0
-        progress(0, bytes.count)
-        repeat {
-            let end = min(offset + chunk, bytes.count)
-            do {
-                try channel.send(Frame(type: .data, id: stream, offset: UInt64(offset), flags: end == bytes.count ? .last : [],
-                                       payload: Array(bytes[offset..<end])))
-            } catch {
-                throw Self.linkFailure(error)
-            }
-            offset = end
-            progress(offset, bytes.count)
-        } while offset < bytes.count
+        do {
+            try channel.sendData(bytes, stream: stream, progress: progress)
+        } catch {
+            throw Self.linkFailure(error)
+        }
     }
 }
 

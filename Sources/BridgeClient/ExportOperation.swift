@@ -21,12 +21,8 @@ public struct ExportOperation {
 
     public func run(session: DeviceSession, codec: any BundleCodec, now: Date = Date(),
                     progress: (Int, Int) -> Void = { _, _ in }) throws(BridgeError) -> Result {
-        let status = try session.status()
+        let status = try session.statusIfIdle(for: "export")
         let categories = selections.map(\.category)
-        let blockers = ImportExportPreflight.blockers(for: status)
-        guard blockers.isEmpty else {
-            throw BridgeError(.refusedByDeviceState, "export cannot start: the machine is busy", blockers: blockers)
-        }
         let syncBlockers = SyncRestrictions.blockers(.export, selections: selections, sync: status.sync, now: now)
         guard syncBlockers.isEmpty else {
             throw BridgeError(.incompatible, "export refused by settings synchronization (R11)", blockers: syncBlockers)

@@ -34,20 +34,16 @@ public final class ImportOperation {
 
     /// Checks, reserves, reads what will be overwritten and plans. Nothing changes on the device.
     public func prepare(now: Date = Date()) throws(BridgeError) -> ImportPlan {
-        let status = try session.status()
+        let status = try session.statusIfIdle(for: "import")
         let target = try session.capabilities()
         self.status = status
         let categories = selections.map(\.category)
-        let blockers = ImportExportPreflight.blockers(for: status)
-        guard blockers.isEmpty else {
-            throw BridgeError(.refusedByDeviceState, "import cannot start: the machine is busy", blockers: blockers)
-        }
         let token = try session.reserve("import", categories: categories)
         self.token = token
         // The operator may take a while to confirm: the reservation must not lapse meanwhile (R4).
         keepalive = session.keepAlive(token)
         // What the import would overwrite: the R2 report compares against it, and it becomes the snapshot.
-        let (_, current) = try session.exportCurrent(token: token, selections: selections)
+        let (_, current) = try session.exportSettings(token: token, selections: selections)
         self.current = current
         let plan = ImportPlanner.plan(origin: origin, incoming: incoming, selections: selections, target: target,
                                       status: status, current: current, now: now)
@@ -91,12 +87,5 @@ public final class ImportOperation {
         keepalive = nil
         if let token { session.release(token) }
         token = nil
-    }
-}
-
-extension DeviceSession {
-    /// The current content of the selected categories, under an import reservation.
-    func exportCurrent(token: String, selections: [CategorySelection]) throws(BridgeError) -> (BundleOrigin, SettingsSnapshot) {
-        try exportSettings(token: token, selections: selections)
     }
 }

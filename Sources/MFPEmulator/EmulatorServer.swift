@@ -75,20 +75,11 @@ public final class EmulatorServer: Sendable {
 
     /// Sends an export as data frames, the last one flagged.
     private func sendStream(_ bytes: [UInt8], stream: UInt32) {
-        let chunk = channel.link.framing == .cobs ? 4096 : 256 * 1024
-        var offset = 0
-        repeat {
-            let end = min(offset + chunk, bytes.count)
-            let frame = Frame(type: .data, id: stream, offset: UInt64(offset), flags: end == bytes.count ? .last : [],
-                              payload: Array(bytes[offset..<end]))
-            do {
-                try channel.send(frame)
-            } catch {
-                logger.info("export stream \(stream) ended: \(error)")
-                return
-            }
-            offset = end
-        } while offset < bytes.count
+        do {
+            try channel.sendData(bytes, stream: stream)
+        } catch {
+            logger.info("export stream \(stream) ended: \(error)")
+        }
     }
 
     private func answer(_ response: Response, to id: UInt32) {

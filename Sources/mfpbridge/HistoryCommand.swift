@@ -1,5 +1,6 @@
 import ArgumentParser
 import BridgeClient
+import BridgeTransfer
 import Foundation
 
 struct HistoryList: ParsableCommand {
@@ -13,7 +14,7 @@ struct HistoryList: ParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func run() throws {
-        let entries = try History.open(dataDirectory: BridgeTransferPaths.data).entries(limit: limit)
+        let entries = try History.open(dataDirectory: DataDirectory.path()).entries(limit: limit)
         if output.json {
             Output.json(entries)
             return
@@ -30,8 +31,3 @@ struct HistoryList: ParsableCommand {
     }
 }
 
-import BridgeTransfer
-
-enum BridgeTransferPaths {
-    static var data: String { DataDirectory.path() }
-}

@@ -1,4 +1,5 @@
 import BridgeClient
+import BridgeTransfer
 import Foundation
 import MFPKit
 
@@ -58,7 +59,7 @@ enum ImportReport {
 /// Where automatic snapshots go: `DATA/snapshots/SERIAL/TIMESTAMP.mfpb`.
 enum Snapshots {
     static func newPath(serialNumber: String) -> String {
-        let folder = "\(BridgeTransferPaths.data)/snapshots/\(serialNumber)"
+        let folder = "\(DataDirectory.path())/snapshots/\(serialNumber)"
         try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true,
                                                  attributes: [.posixPermissions: 0o700])
         let formatter = ISO8601DateFormatter()
