@@ -15,6 +15,10 @@ public final class FrameChannel: Sendable {
         self.decoder = Mutex(makeFrameDecoder(link.framing))
     }
 
+    /// Bytes asked of the link per read: a whole large frame on stream links (fewer system calls),
+    /// less on serial lines, which deliver a few KiB at a time anyway.
+    private var receiveSize: Int { link.framing == .raw ? 1 << 20 : 64 << 10 }
+
     /// Damaged frames and garbage seen so far.
     public var damagedFrames: Int { damaged.load(ordering: .relaxed) }
 
@@ -33,11 +37,9 @@ public final class FrameChannel: Sendable {
             }
             let remaining = clock.now.duration(to: deadline)
             guard remaining > .zero else { return nil }
-            let bytes = try link.receive(maxBytes: 64 * 1024, timeout: remaining)
+            let bytes = try link.receive(maxBytes: receiveSize, timeout: remaining)
             if !bytes.isEmpty {
-                decoder.withLock { decoder in
-                    bytes.withUnsafeBytes { decoder.feed($0) }
-                }
+                decoder.withLock { $0.feed(consuming: bytes) }
             }
         }
     }

@@ -84,6 +84,12 @@ public struct StreamChain: @unchecked Sendable {
     /// Rebuilds the chain at `point` from the bytes between its block start and its offset (at
     /// most one block). Nil when they do not give the point's hash: the bytes are not the ones
     /// that were checkpointed.
+    /// The chain at the start of block `block`, whose base is `base`.
+    init(block: UInt64, base: ChainHash) {
+        offset = block * Self.blockSize
+        self.base = base
+    }
+
     public init?(resumingAt point: ChainPoint, blockPrefix: UnsafeRawBufferPointer) {
         guard UInt64(blockPrefix.count) == point.offset - point.blockStart else { return nil }
         offset = point.blockStart

@@ -12,24 +12,7 @@ public struct PrefixSource: StreamSource {
     public func read(at offset: UInt64, into buffer: UnsafeMutableRawBufferPointer) throws(StreamError) {
         try base.read(at: offset, into: buffer)
     }
-}
 
-extension StreamChain {
-    /// The chain hash of a whole source, read in 1 MiB pieces (memory stays flat).
-    public static func hash(of source: any StreamSource) throws(StreamError) -> ChainHash {
-        var chain = StreamChain()
-        var buffer = [UInt8](repeating: 0, count: 1 << 20)
-        var offset: UInt64 = 0
-        while offset < source.size {
-            let count = Int(min(UInt64(buffer.count), source.size - offset))
-            if buffer.count != count { buffer = [UInt8](repeating: 0, count: count) }
-            let result = buffer.withUnsafeMutableBytes { pointer -> Result<Void, StreamError> in
-                Result { () throws(StreamError) in try source.read(at: offset, into: pointer) }
-            }
-            try result.get()
-            chain.absorb(buffer)
-            offset += UInt64(count)
-        }
-        return chain.digest
-    }
+    /// The base's index holds for the prefix: the chain at an offset depends only on the bytes before it.
+    public var chainIndex: BlockChainIndex? { base.chainIndex }
 }

@@ -110,6 +110,13 @@ public protocol StreamSource: Sendable {
     var size: UInt64 { get }
     /// Fills `buffer` with the bytes at `offset` (the range lies within `size`).
     func read(at offset: UInt64, into buffer: UnsafeMutableRawBufferPointer) throws(StreamError)
+    /// The chain at every block boundary, when the source knows it (``IndexedSource``); nil
+    /// (the default) makes the sender hash the bytes as it first sends them.
+    var chainIndex: BlockChainIndex? { get }
+}
+
+extension StreamSource {
+    public var chainIndex: BlockChainIndex? { nil }
 }
 
 /// Bytes in memory.

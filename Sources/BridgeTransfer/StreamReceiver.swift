@@ -29,8 +29,11 @@ public final class StreamReceiver: Sendable {
     /// Receives to the end of the stream; returns after the final checkpoint was made durable
     /// and sent.
     public func run() throws(StreamError) -> StreamResult {
-        let worker = CheckpointWorker(sink: sink, channel: channel, streamID: streamID)
+        let worker = CheckpointWorker(sink: sink, channel: channel, streamID: streamID, transferID: transferID)
         defer { worker.stop() }
+        // Hashes on a thread of its own from the start point on (see ChainHasher).
+        var hasher: ChainHasher?
+        defer { hasher?.stop() }
         let clock = ContinuousClock()
         let window = configuration.window
 
@@ -38,7 +41,7 @@ public final class StreamReceiver: Sendable {
         var candidates = try offerCandidates(refused: refused)
         try send(.offer(window: window, candidates: candidates.map { StreamWire.Candidate(offset: $0.offset, hash: $0.hash) }))
 
-        var chain = StreamChain()
+        var written: UInt64 = 0
         var started = false
         var startedAt: UInt64 = 0
         var granted: UInt64 = 0
@@ -61,8 +64,8 @@ public final class StreamReceiver: Sendable {
                 if now - lastRetransmit >= configuration.retransmitAfter {
                     lastRetransmit = now
                     if started {
-                        granted = chain.offset + window
-                        try send(.rewind(from: chain.offset, limit: granted))
+                        granted = written + window
+                        try send(.rewind(from: written, limit: granted))
                     } else {
                         try send(.offer(window: window, candidates: candidates.map { StreamWire.Candidate(offset: $0.offset, hash: $0.hash) }))
                     }
@@ -79,7 +82,8 @@ public final class StreamReceiver: Sendable {
                     try send(.offer(window: window, candidates: candidates.map { StreamWire.Candidate(offset: $0.offset, hash: $0.hash) }))
                     continue
                 }
-                chain = resumed
+                hasher = ChainHasher(start: resumed)
+                written = offset
                 started = true
                 startedAt = offset
                 granted = offset + window
@@ -88,55 +92,56 @@ public final class StreamReceiver: Sendable {
             }
 
             let end = offset + UInt64(payload.count)
-            if offset > chain.offset {
+            if offset > written {
                 // A gap: a frame was lost. Ask once per position; idle retransmits cover a lost request.
-                if rewindAsked != chain.offset {
-                    rewindAsked = chain.offset
+                if rewindAsked != written {
+                    rewindAsked = written
                     lastRetransmit = now
-                    granted = chain.offset + window
-                    try send(.rewind(from: chain.offset, limit: granted))
+                    granted = written + window
+                    try send(.rewind(from: written, limit: granted))
                 }
                 continue
             }
-            if end < chain.offset || (end == chain.offset && !(last && payload.isEmpty)) {
+            if end < written || (end == written && !(last && payload.isEmpty)) {
                 continue   // resent bytes already here: idempotent
             }
-            let skip = Int(chain.offset - offset)
-            let written = payload.withUnsafeBytes { all in
-                let fresh = UnsafeRawBufferPointer(rebasing: all[skip...])
-                return Result { () throws(FileSystemError) in
-                    try sink.write(fresh, at: chain.offset)
-                    chain.absorb(fresh)
-                }
+            let skip = Int(written - offset)
+            let at = written
+            let outcome = payload.withUnsafeBytes { all in
+                Result { () throws(FileSystemError) in try sink.write(UnsafeRawBufferPointer(rebasing: all[skip...]), at: at) }
             }
-            do { try written.get() } catch { throw StreamError(error) }
+            do { try outcome.get() } catch { throw StreamError(error) }
+            written = end
             received += UInt64(payload.count - skip)
             lastUseful = now
             rewindAsked = nil
+            let due = last || written - lastCheckpoint >= configuration.checkpointBytes
+                || configuration.checkpointInterval.map { now - lastCheckpointTime >= $0 } == true
+            hasher!.absorb(payload, skip: skip, mark: due)
 
             if last {
                 try worker.drain()
-                let record = TransferRecord(transferID: transferID, point: chain.point, totalSize: chain.offset)
+                guard let point = hasher!.point(at: written) else {
+                    throw StreamError(code: .protocolViolation, message: "stream \(streamID): the chain hash stopped")
+                }
                 do {
                     try sink.sync()
-                    try sink.appendCheckpoint(record)
+                    try sink.appendCheckpoint(TransferRecord(transferID: transferID, point: point, totalSize: written))
                 } catch {
                     throw StreamError(error)
                 }
-                try send(.checkpoint(offset: chain.offset, hash: chain.digest))
+                try send(.checkpoint(offset: written, hash: point.hash))
                 return StreamResult(
-                    size: chain.offset, chain: chain.digest, resumedFrom: startedAt,
+                    size: written, chain: point.hash, resumedFrom: startedAt,
                     bytesTransferred: received, checkpoints: worker.completed + 1)
             }
-            let due = chain.offset - lastCheckpoint >= configuration.checkpointBytes
-                || configuration.checkpointInterval.map { now - lastCheckpointTime >= $0 } == true
             if due {
-                worker.submit(TransferRecord(transferID: transferID, point: chain.point))
-                lastCheckpoint = chain.offset
+                worker.submit(offset: written, hasher: hasher!)
+                lastCheckpoint = written
                 lastCheckpointTime = now
             }
-            if chain.offset + window >= granted + window / 4 {
-                granted = chain.offset + window
+            if written + window >= granted + window / 4 {
+                granted = written + window
                 try send(.credit(limit: granted))
             }
         }
@@ -175,25 +180,27 @@ public final class StreamReceiver: Sendable {
     }
 }
 
-/// The receiver's checkpoint thread: fsync the sink, record the checkpoint, then send it, for
-/// the newest checkpoint submitted (older ones waiting are superseded).
+/// The receiver's checkpoint thread: fsync the sink, take the chain from the hasher, record the
+/// checkpoint, then send it, for the newest checkpoint submitted (older ones waiting are superseded).
 ///
 /// `@unchecked Sendable`: every mutable field is read and written only with `condition` locked.
 final class CheckpointWorker: @unchecked Sendable {
     private let sink: any DurableSink
     private let channel: FrameChannel
     private let streamID: UInt32
+    private let transferID: UInt64
     private let condition = NSCondition()
-    private var pending: TransferRecord?
+    private var pending: (offset: UInt64, hasher: ChainHasher)?
     private var busy = false
     private var stopping = false
     private var failure: StreamError?
     private var done = 0
 
-    init(sink: any DurableSink, channel: FrameChannel, streamID: UInt32) {
+    init(sink: any DurableSink, channel: FrameChannel, streamID: UInt32, transferID: UInt64) {
         self.sink = sink
         self.channel = channel
         self.streamID = streamID
+        self.transferID = transferID
         let thread = Thread { [self] in loop() }
         thread.name = "mfpbridge checkpoint \(streamID)"
         thread.start()
@@ -206,9 +213,10 @@ final class CheckpointWorker: @unchecked Sendable {
         return done
     }
 
-    func submit(_ record: TransferRecord) {
+    /// Checkpoints at `offset`, whose chain `hasher` was told to keep.
+    func submit(offset: UInt64, hasher: ChainHasher) {
         condition.lock()
-        pending = record
+        pending = (offset, hasher)
         condition.broadcast()
         condition.unlock()
     }
@@ -241,7 +249,7 @@ final class CheckpointWorker: @unchecked Sendable {
         while true {
             condition.lock()
             while pending == nil && !stopping { condition.wait() }
-            guard !stopping, let record = pending else {
+            guard !stopping, let (offset, hasher) = pending else {
                 condition.unlock()
                 return
             }
@@ -249,16 +257,20 @@ final class CheckpointWorker: @unchecked Sendable {
             busy = true
             condition.unlock()
 
+            // fsync first: it covers every byte written before the offset was submitted, while the
+            // hash of those bytes may still be running.
             var failure: StreamError?
+            var point: ChainPoint?
             do {
                 try sink.sync()
-                try sink.appendCheckpoint(record)
+                point = hasher.point(at: offset)
+                if let point { try sink.appendCheckpoint(TransferRecord(transferID: transferID, point: point)) }
             } catch {
                 failure = StreamError(error)
             }
-            if failure == nil {
+            if failure == nil, let point {
                 do {
-                    try channel.send(StreamWire.frame(.checkpoint(offset: record.point.offset, hash: record.point.hash), stream: streamID))
+                    try channel.send(StreamWire.frame(.checkpoint(offset: point.offset, hash: point.hash), stream: streamID))
                 } catch {
                     failure = StreamError(error)
                 }

@@ -39,22 +39,21 @@ public final class StreamSender: Sendable {
         let size = source.size
         var buffer = [UInt8](repeating: 0, count: configuration.chunkSize)
         var sentLast = false
-        while true {
-            if state.finished { break }
-            let mustWait = sentLast || state.chain.offset >= state.credit
-            if mustWait {
+        while !state.finished {
+            if sentLast || state.position >= state.credit {
                 try handle(try receiveMessage(timeout: configuration.stallTimeout), &state, &sentLast)
                 continue
             }
             // Send one chunk within the credit.
-            let position = state.chain.offset
+            let position = state.position
             let count = Int(min(UInt64(configuration.chunkSize), size - position, state.credit - position))
             let last = position + UInt64(count) == size
             if buffer.count != count { buffer = [UInt8](repeating: 0, count: count) }
             try readSource(at: position, into: &buffer)
-            state.chain.absorb(buffer)
-            state.inFlight.append(state.chain)
-            if state.inFlight.count > inFlightLimit { state.inFlight.removeFirst(state.inFlight.count / 2) }
+            state.chain.sent(buffer, at: position)
+            state.position += UInt64(count)
+            state.sentEnds.append(state.position)
+            if state.sentEnds.count > inFlightLimit { state.sentEnds.removeFirst(state.sentEnds.count / 2) }
             state.bytesSent += UInt64(count)
             do {
                 try channel.send(StreamWire.frame(.data(offset: position, payload: buffer, last: last), stream: streamID))
@@ -68,7 +67,7 @@ public final class StreamSender: Sendable {
             }
         }
         return StreamResult(
-            size: size, chain: state.chain.digest, resumedFrom: state.startedAt,
+            size: size, chain: state.finalChain, resumedFrom: state.startedAt,
             bytesTransferred: state.bytesSent, checkpoints: state.checkpoints)
     }
 
@@ -78,14 +77,19 @@ public final class StreamSender: Sendable {
     // MARK: state
 
     private struct State {
-        var chain: StreamChain
+        /// The next byte to send.
+        var position: UInt64
+        var chain: SenderChain
         var credit: UInt64
         var startedAt: UInt64
-        /// The chain at the end of each chunk sent and not yet acknowledged (oldest first).
-        var inFlight: [StreamChain]
+        /// The start and the end of each chunk sent and not yet acknowledged (oldest first):
+        /// where a rewind or a checkpoint may point.
+        var sentEnds: [UInt64]
         var bytesSent: UInt64 = 0
         var checkpoints = 0
         var finished = false
+        /// The chain over the whole stream, once the receiver acknowledged it.
+        var finalChain = ChainHash.zero
     }
 
     private func start() throws(StreamError) -> State {
@@ -107,15 +111,22 @@ public final class StreamSender: Sendable {
     private func decide(window: UInt64, candidates: [StreamWire.Candidate]) throws(StreamError) -> State {
         var journalPoints = journal?.records(for: transferID).map(\.point) ?? []
         var offer = candidates.map { (offset: $0.offset, hash: $0.hash) }
+        let recompute: ((UInt64) -> ChainPoint?)?
+        if let index = source.chainIndex {
+            recompute = { [source] offset in (try? index.point(at: offset, of: source)) ?? nil }
+        } else if recomputeFromSource {
+            recompute = { [source] offset in Self.recompute(source, to: offset) }
+        } else {
+            recompute = nil
+        }
         while true {
-            let decision = ResumePlanner.decide(
-                offer: offer, journal: journalPoints, sourceSize: source.size,
-                recompute: recomputeFromSource ? { [source] offset in Self.recompute(source, to: offset) } : nil)
+            let decision = ResumePlanner.decide(offer: offer, journal: journalPoints, sourceSize: source.size, recompute: recompute)
             let point = decision.point
             var prefix = [UInt8](repeating: 0, count: Int(point.offset - point.blockStart))
             try readSource(at: point.blockStart, into: &prefix)
             if let chain = StreamChain(resumingAt: point, blockPrefix: prefix) {
-                return State(chain: chain, credit: point.offset + window, startedAt: point.offset, inFlight: [chain])
+                return State(position: point.offset, chain: SenderChain(source: source, start: chain), credit: point.offset + window,
+                             startedAt: point.offset, sentEnds: [point.offset])
             }
             // The source changed under a journal record: never continue there.
             journalPoints.removeAll { $0 == point }
@@ -155,35 +166,40 @@ public final class StreamSender: Sendable {
         case let .credit(limit):
             state.credit = max(state.credit, limit)
         case let .rewind(from, limit):
-            guard let index = state.inFlight.lastIndex(where: { $0.offset == from }) else {
+            guard let index = state.sentEnds.lastIndex(of: from) else {
                 throw StreamError(code: .protocolViolation, message: "the receiver asked to resend from \(from), not a chunk boundary in flight")
             }
-            state.chain = state.inFlight[index]
-            state.inFlight.removeSubrange((index + 1)...)
+            state.position = from
+            state.sentEnds.removeSubrange((index + 1)...)
             state.credit = limit
             sentLast = false
         case let .checkpoint(offset, hash):
-            guard let index = state.inFlight.lastIndex(where: { $0.offset == offset }) else { return }   // stale
-            let mine = state.inFlight[index]
-            guard mine.digest == hash else {
+            guard let index = state.sentEnds.lastIndex(of: offset) else { return }   // stale
+            let mine = try state.chain.point(at: offset)
+            guard mine.hash == hash else {
                 throw StreamError(
                     code: .chainMismatch,
-                    message: "stream \(streamID): the receiver's chain at \(offset) is \(hash), ours is \(mine.digest): the bytes differ")
+                    message: "stream \(streamID): the receiver's chain at \(offset) is \(hash), ours is \(mine.hash): the bytes differ")
             }
             do {
-                try journal?.append(TransferRecord(transferID: transferID, point: mine.point, totalSize: source.size))
+                try journal?.append(TransferRecord(transferID: transferID, point: mine, totalSize: source.size))
             } catch {
                 throw StreamError(error)
             }
             state.checkpoints += 1
-            state.inFlight.removeSubrange(..<index)
-            if offset == source.size && sentLast && state.chain.offset == offset { state.finished = true }
+            state.sentEnds.removeSubrange(..<index)
+            state.chain.acknowledged(offset)
+            if offset == source.size && sentLast && state.position == offset {
+                state.finished = true
+                state.finalChain = mine.hash
+            }
         case let .offer(window, candidates):
             // The receiver started over (our first frames were lost, or it could not use the start).
             let fresh = try decide(window: window, candidates: candidates)
+            state.position = fresh.position
             state.chain = fresh.chain
             state.credit = fresh.credit
-            state.inFlight = fresh.inFlight
+            state.sentEnds = fresh.sentEnds
             sentLast = false
         }
     }

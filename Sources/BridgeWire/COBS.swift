@@ -1,3 +1,5 @@
+import Glibc
+
 /// Consistent Overhead Byte Stuffing (Cheshire and Baker, 1999): removes every zero byte from a
 /// message for at most one byte of overhead per 254, so that a zero can delimit messages.
 ///
@@ -28,64 +30,70 @@ public enum COBS {
     }
 
     static func encode(_ input: UnsafeRawBufferPointer) -> [UInt8] {
+        encode(input, delimited: false)
+    }
+
+    /// The encoding; with `delimited`, between two zero bytes (a serial frame) in the same array.
+    ///
+    /// Runs of non-zero bytes are found with `memchr` and moved with `memcpy`: a serial line's
+    /// frames pass through here byte for byte, so this is worth more than a byte loop's brevity.
+    static func encode(_ input: UnsafeRawBufferPointer, delimited: Bool) -> [UInt8] {
         let count = input.count
-        return [UInt8](unsafeUninitializedCapacity: maxEncodedCount(count)) { out, written in
-            var codeIndex = 0       // where the current block's code byte goes
-            var o = 1               // next output position
-            var code: UInt8 = 1     // 1 + number of data bytes in the current block
+        let lead = delimited ? 1 : 0
+        return [UInt8](unsafeUninitializedCapacity: maxEncodedCount(count) + 2 * lead) { out, written in
+            let base = out.baseAddress!
+            if delimited { base[0] = 0 }
+            var o = lead
             var i = 0
-            while i < count {
-                let byte = input[i]
-                i += 1
-                if byte == 0 {
-                    out[codeIndex] = code
-                    codeIndex = o
-                    o += 1
-                    code = 1
-                } else {
-                    out[o] = byte
-                    o += 1
-                    code += 1
-                    if code == 0xFF {
-                        out[codeIndex] = code
-                        code = 1
-                        if i == count {
-                            // Canonical form: no empty block after a full one at the end.
-                            written = o
-                            return
-                        }
-                        codeIndex = o
-                        o += 1
-                    }
+            while true {
+                let n = Swift.min(254, count - i)
+                let run = input.baseAddress.map { start -> Int in
+                    guard let zero = memchr(start + i, 0, n) else { return n }
+                    return UnsafeRawPointer(zero) - (start + i)
+                } ?? 0
+                base[o] = UInt8(run + 1)
+                if run > 0 { memcpy(base + o + 1, input.baseAddress! + i, run) }
+                o += run + 1
+                i += run
+                if run < n {
+                    i += 1   // the zero this block stands for; a block always follows it
+                    continue
                 }
+                if n == 254 {
+                    // A full block (code 0xFF) stands for no zero. Canonical form: no empty block
+                    // after it at the end.
+                    if i == count { break }
+                    continue
+                }
+                break   // the last, short block
             }
-            out[codeIndex] = code
+            if delimited {
+                base[o] = 0
+                o += 1
+            }
             written = o
         }
     }
 
     static func decode(_ input: UnsafeRawBufferPointer) -> [UInt8]? {
         let count = input.count
-        guard count > 0 else { return nil }
+        guard count > 0, let source = input.baseAddress else { return nil }
         var ok = true
         let result = [UInt8](unsafeUninitializedCapacity: count) { out, written in
+            let base = out.baseAddress!
             var i = 0
             var o = 0
             while i < count {
-                let code = Int(input[i])
+                let code = Int(source.load(fromByteOffset: i, as: UInt8.self))
                 guard code != 0, i + code <= count else { ok = false; break }
                 i += 1
-                let end = i + code - 1
-                while i < end {
-                    let byte = input[i]
-                    guard byte != 0 else { ok = false; break }
-                    out[o] = byte
-                    o += 1
-                    i += 1
-                }
-                guard ok else { break }
+                let run = code - 1
+                guard memchr(source + i, 0, run) == nil else { ok = false; break }
+                memcpy(base + o, source + i, run)
+                o += run
+                i += run
                 if code != 0xFF && i < count {
-                    out[o] = 0
+                    base[o] = 0
                     o += 1
                 }
             }

@@ -11,10 +11,7 @@ public enum FrameEncoder {
         case .raw:
             return raw
         case .cobs:
-            var out: [UInt8] = [0]
-            out += raw.withUnsafeBytes { COBS.encode($0) }
-            out.append(0)
-            return out
+            return raw.withUnsafeBytes { COBS.encode($0, delimited: true) }
         }
     }
 
@@ -51,6 +48,9 @@ public enum FrameEncoder {
 /// most one incomplete frame plus what was fed since the last drain.
 public protocol FrameDecoder: Sendable {
     mutating func feed(_ bytes: UnsafeRawBufferPointer)
+    /// Like `feed`, for bytes the caller no longer needs: a decoder may keep the array itself
+    /// instead of copying it.
+    mutating func feed(consuming bytes: [UInt8])
     /// The next frame or damage report, or nil when more input is needed.
     mutating func next() -> DecodeEvent?
     /// Input bytes dropped so far (noise, damaged frames), delimiters not included.
@@ -60,6 +60,10 @@ public protocol FrameDecoder: Sendable {
 extension FrameDecoder {
     public mutating func feed(_ bytes: [UInt8]) {
         bytes.withUnsafeBytes { feed($0) }
+    }
+
+    public mutating func feed(consuming bytes: [UInt8]) {
+        feed(bytes)
     }
 
     /// Every event available now.
@@ -154,6 +158,17 @@ public struct RawFrameDecoder: FrameDecoder {
             start = 0
         }
         buffer.append(contentsOf: bytes)
+    }
+
+    /// Keeps `bytes` as the buffer when nothing is left over from earlier input (the usual case on
+    /// a fast link): no copy.
+    public mutating func feed(consuming bytes: [UInt8]) {
+        if start == buffer.count {
+            buffer = bytes
+            start = 0
+        } else {
+            bytes.withUnsafeBytes { feed($0) }
+        }
     }
 
     public mutating func next() -> DecodeEvent? {

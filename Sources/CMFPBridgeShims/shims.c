@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <termios.h>
 
 #if defined(__x86_64__)
@@ -16,8 +17,13 @@ int mfpb_crc32c_hw_available(void) {
     return __builtin_cpu_supports("sse4.2") ? 1 : 0;
 }
 
+/* One stream of crc32 instructions is bound by their latency (3 cycles each); three independent
+   lanes keep the unit busy. The lanes are joined with "shift by LANE zero bytes", which is linear in
+   the CRC register and so a lookup per register byte in tables built once from the instruction. */
+#define MFPB_CRC_LANE 1024
+
 __attribute__((target("sse4.2")))
-uint32_t mfpb_crc32c_hw_update(uint32_t crc, const uint8_t *bytes, size_t count) {
+static uint32_t crc32c_words(uint32_t crc, const uint8_t *bytes, size_t count) {
     uint64_t c = crc;
     while (count >= 8) {
         uint64_t word;
@@ -33,6 +39,45 @@ uint32_t mfpb_crc32c_hw_update(uint32_t crc, const uint8_t *bytes, size_t count)
         count--;
     }
     return c32;
+}
+
+static uint32_t crc32c_shift_table[4][256];
+static pthread_once_t crc32c_shift_once = PTHREAD_ONCE_INIT;
+
+static void crc32c_make_shift_table(void) {
+    static const uint8_t zeros[MFPB_CRC_LANE];
+    for (int k = 0; k < 4; k++)
+        for (uint32_t b = 0; b < 256; b++)
+            crc32c_shift_table[k][b] = crc32c_words(b << (8 * k), zeros, MFPB_CRC_LANE);
+}
+
+/* The register after MFPB_CRC_LANE zero bytes. */
+static inline uint32_t crc32c_shift(uint32_t c) {
+    return crc32c_shift_table[0][c & 0xff] ^ crc32c_shift_table[1][(c >> 8) & 0xff]
+         ^ crc32c_shift_table[2][(c >> 16) & 0xff] ^ crc32c_shift_table[3][c >> 24];
+}
+
+__attribute__((target("sse4.2")))
+uint32_t mfpb_crc32c_hw_update(uint32_t crc, const uint8_t *bytes, size_t count) {
+    if (count >= 3 * MFPB_CRC_LANE) {
+        pthread_once(&crc32c_shift_once, crc32c_make_shift_table);
+        while (count >= 3 * MFPB_CRC_LANE) {
+            uint64_t a = crc, b = 0, c = 0;
+            for (size_t i = 0; i < MFPB_CRC_LANE; i += 8) {
+                uint64_t wa, wb, wc;
+                __builtin_memcpy(&wa, bytes + i, 8);
+                __builtin_memcpy(&wb, bytes + MFPB_CRC_LANE + i, 8);
+                __builtin_memcpy(&wc, bytes + 2 * MFPB_CRC_LANE + i, 8);
+                a = _mm_crc32_u64(a, wa);
+                b = _mm_crc32_u64(b, wb);
+                c = _mm_crc32_u64(c, wc);
+            }
+            crc = crc32c_shift(crc32c_shift((uint32_t)a) ^ (uint32_t)b) ^ (uint32_t)c;
+            bytes += 3 * MFPB_CRC_LANE;
+            count -= 3 * MFPB_CRC_LANE;
+        }
+    }
+    return crc32c_words(crc, bytes, count);
 }
 
 #elif defined(__aarch64__) && defined(__ARM_FEATURE_CRC32)

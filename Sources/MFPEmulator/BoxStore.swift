@@ -41,6 +41,14 @@ public final class BoxStore: Sendable {
         var generated: GeneratedBoxSource?
         /// The summary of imported content, computed once per content.
         var importedSummary: (documents: Int, bytes: UInt64)?
+        /// The chain at every 1 MiB block of the content, as a device keeps a digest per block:
+        /// with it an export hashes nothing while it sends. Nil until known (see ``indexInBackground``).
+        var index: BlockChainIndex?
+
+        init(content: BoxContent, index: BlockChainIndex? = nil) {
+            self.content = content
+            self.index = index
+        }
     }
 
     var manifestPath: String { directory + "/manifest.json" }
@@ -72,6 +80,7 @@ public final class BoxStore: Sendable {
         }
         recovery = try Self.recover(directory: directory, content: content)
         state = Mutex(State(content: content))
+        defer { indexInBackground(content) }
         try removeStraySlots(keeping: content)
         if case .imported(let slot, let size, _) = content {
             var info = stat()
@@ -85,13 +94,26 @@ public final class BoxStore: Sendable {
     /// The current content as a stream source (generated, or the imported file).
     public func source() throws -> any StreamSource {
         try state.withLock { state -> any StreamSource in
-            switch state.content {
-            case .generated(let size, let seed):
-                return Self.generatedSource(&state, size: size, seed: seed)
-            case .imported(let slot, _, _):
-                return try FileSource(path: slotPath(slot))
+            let source: any StreamSource = switch state.content {
+            case .generated(let size, let seed): Self.generatedSource(&state, size: size, seed: seed)
+            case .imported(let slot, _, _): try FileSource(path: slotPath(slot))
+            }
+            return state.index.map { IndexedSource(source, index: $0) } ?? source
+        }
+    }
+
+    /// Computes the block index of `content` on a thread of its own and keeps it if the content
+    /// is still current by then; until it is known, exports hash as they send.
+    private func indexInBackground(_ content: BoxContent) {
+        let thread = Thread { [self] in
+            guard let source = try? self.source(), source.chainIndex == nil,
+                  let index = try? BlockChainIndex.of(source).index else { return }
+            state.withLock { state in
+                if state.content == content { state.index = index }
             }
         }
+        thread.name = "mfpbridge box index"
+        thread.start()
     }
 
     public func currentSize() throws -> UInt64 {
@@ -179,8 +201,9 @@ public final class BoxStore: Sendable {
             let new = BoxContent.imported(slot: target, size: expectedSize, chain: expectedChain)
             try DurableFile.write(try BoxIntent(slot: target, size: expectedSize, chain: expectedChain).encoded(), to: intentPath)
             afterStep(.intentRecorded)
+            let index: BlockChainIndex
             do {
-                try Self.verify(stagingPath, expectedSize: expectedSize, expectedChain: expectedChain)
+                index = try Self.verify(stagingPath, expectedSize: expectedSize, expectedChain: expectedChain)
             } catch {
                 // Nothing moved: the box has its old content and the import stays staged.
                 try Self.remove(intentPath)
@@ -206,7 +229,7 @@ public final class BoxStore: Sendable {
                 try? DurableFile.syncDirectory(directory)
                 throw error
             }
-            state = State(content: new)
+            state = State(content: new, index: index)
             afterStep(.committed)
             if case .imported(let slot, _, _) = old { try Self.remove(slotPath(slot)) }
             try Self.remove(stagingSidecarPath)
@@ -228,6 +251,7 @@ public final class BoxStore: Sendable {
             state = State(content: content)
             try removeStraySlots(keeping: content)
         }
+        indexInBackground(.generated(size: size, seed: seed))
     }
 
     /// The chain hash of the current content (reads it all: for tests and the fault campaign's invariant checks).
@@ -309,8 +333,9 @@ extension BoxStore {
         return source
     }
 
-    /// Checks that `path` holds exactly `expectedSize` bytes whose chain is `expectedChain`, then fsyncs it.
-    static func verify(_ path: String, expectedSize: UInt64, expectedChain: ChainHash) throws {
+    /// Checks that `path` holds exactly `expectedSize` bytes whose chain is `expectedChain`, then
+    /// fsyncs it; returns its block index, computed on the way.
+    static func verify(_ path: String, expectedSize: UInt64, expectedChain: ChainHash) throws -> BlockChainIndex {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else {
             if errno == ENOENT {
@@ -326,7 +351,7 @@ extension BoxStore {
             let why = size < expectedSize ? "it is incomplete: resume the import" : "it is not this import: discard it and import again"
             throw EmulatorError("the staged box import has \(size) bytes, not the \(expectedSize) announced (\(why)); the box keeps its old content")
         }
-        var chain = StreamChain()
+        var indexing = IndexingChain()
         let bufferSize = 4 << 20
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: bufferSize, alignment: 16)
         defer { buffer.deallocate() }
@@ -334,16 +359,17 @@ extension BoxStore {
         while offset < size {
             let count = Int(min(UInt64(bufferSize), size - offset))
             try readFully(fd, path: path, into: UnsafeMutableRawBufferPointer(rebasing: buffer[0..<count]), at: offset)
-            chain.absorb(UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
+            indexing.absorb(UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
             offset += UInt64(count)
         }
-        guard chain.digest == expectedChain else {
-            throw EmulatorError("the staged box import does not match what was sent: its chain hash is \(chain.digest), the sender's \(expectedChain) "
+        guard indexing.chain.digest == expectedChain else {
+            throw EmulatorError("the staged box import does not match what was sent: its chain hash is \(indexing.chain.digest), the sender's \(expectedChain) "
                                 + "(discard the staging and import again); the box keeps its old content")
         }
         var result: Int32
         repeat { result = fsync(fd) } while result != 0 && errno == EINTR
         guard result == 0 else { throw FileSystemError(operation: "fsync", path: path, errno: errno) }
+        return indexing.index
     }
 
     static func walk(path: String, size: UInt64) throws -> BoxContainer.Walk {

@@ -173,10 +173,15 @@ enum BoxBackupFile {
         } catch {
             throw BundleFile.bridgeError(error, path: path)
         }
-        let payload = PrefixSource(source, size: trailer.payloadSize)
+        let prefix = PrefixSource(source, size: trailer.payloadSize)
+        // The check reads every byte once; keeping the chain at each block on the way lets the
+        // restore send without hashing again.
         let chain: ChainHash
+        let payload: IndexedSource
         do {
-            chain = try StreamChain.hash(of: payload)
+            let (index, computed) = try BlockChainIndex.of(prefix)
+            chain = computed
+            payload = IndexedSource(prefix, index: index)
         } catch {
             throw BridgeError(.failure, "cannot read \(path): \(error)")
         }

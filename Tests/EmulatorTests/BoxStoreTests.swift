@@ -141,7 +141,11 @@ import Testing
         let summary = try store.summary()
         #expect(summary.documents == incoming.documentCount && summary.bytes == incoming.size)
         #expect(try store.documents().documents == (0..<incoming.documentCount).map(incoming.document))
-        #expect(try store.source() is FileSource)
+        // The imported file, with the block index the apply's verification computed: exports
+        // then send without hashing, and the index is the file's own.
+        let applied = try #require(try store.source() as? IndexedSource)
+        #expect(applied.base is FileSource)
+        #expect(applied.chainIndex == (try BlockChainIndex.of(applied.base).index))
         #expect(try Self.files(directory) == ["manifest.json", "slot-a"])
         #expect(try StreamChain.hash(of: Self.bytes(of: exportBefore)) == oldChain)
 
