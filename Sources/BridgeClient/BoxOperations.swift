@@ -28,20 +28,15 @@ public enum BoxOperations {
             if case let .failure(failure) = response { throw DeviceSession.failure(failure) }
             throw BridgeError(.failure, "the device answered box-export-open unexpectedly")
         }
-        var part: PartFile
+        let part: PartFile
         do {
-            part = try PartFile.open(path: output)
             // A part of another content (the box changed since) is not continued.
-            if let last = part.checkpoints().last, last.transferID != transferID {
-                try part.discard()
-                part.close()
-                part = try PartFile.open(path: output)
-            }
+            part = try PartFile.open(path: output, transferID: transferID)
         } catch {
             throw BridgeError(.failure, "\(error)")
         }
         defer { part.close() }
-        let result = try session.receiveStream(stream: stream, transferID: transferID, into: part)
+        let result = try session.receiveStream(stream: stream, transferID: transferID, into: part, advice: .box)
         guard result.size == size else {
             throw BridgeError(.failure, "the box stream ended at \(result.size) of \(size) bytes; run the same command again")
         }
@@ -78,7 +73,7 @@ public enum BoxOperations {
         defer { journal.close() }
         var result: StreamResult?
         do {
-            result = try session.sendStream(stream: stream, transferID: transferID, source: payload, journal: journal)
+            result = try session.sendStream(stream: stream, transferID: transferID, source: payload, journal: journal, advice: .box)
         } catch let interruption where interruption.status == .interrupted {
             // The last acknowledgement may have been lost on a noisy line although every byte
             // arrived: the device checks its staging against size and chain itself, so asking it
@@ -119,44 +114,5 @@ struct BoxBackupTrailerData {
     init(origin: BundleOrigin, createdAt: Date, documents: Int, size: UInt64, chain: ChainHash) {
         bytes = BoxBackupTrailer(origin: origin, createdAt: createdAt, documents: documents, payloadSize: size,
                                  payloadChain: chain.bytes.map { String(format: "%02x", $0) }.joined()).encoded()
-    }
-}
-
-extension DeviceSession {
-    /// Runs the receiving side of a resumable stream (the host offers its checkpoints first).
-    func receiveStream(stream: UInt32, transferID: UInt64, into sink: any DurableSink) throws(BridgeError) -> StreamResult {
-        exchange.lock()
-        defer { exchange.unlock() }
-        do {
-            return try StreamReceiver(channel: channel, streamID: stream, sink: sink, transferID: transferID,
-                                      configuration: .forLink(channel.link.framing)).run()
-        } catch {
-            throw Self.streamFailure(error)
-        }
-    }
-
-    func sendStream(stream: UInt32, transferID: UInt64, source: any StreamSource, journal: TransferJournal) throws(BridgeError) -> StreamResult {
-        exchange.lock()
-        defer { exchange.unlock() }
-        do {
-            var configuration = StreamConfiguration.forLink(channel.link.framing)
-            // The receiver speaks at least once a second while it waits; 10 s of silence means
-            // the line lost what it said, or the device is gone.
-            configuration.stallTimeout = .seconds(10)
-            return try StreamSender(channel: channel, streamID: stream, transferID: transferID, source: source,
-                                    journal: journal, configuration: configuration).run()
-        } catch {
-            throw Self.streamFailure(error)
-        }
-    }
-
-    /// A lost link mid-stream is resumable (exit 8): what is durable stays, a rerun continues.
-    static func streamFailure(_ error: StreamError) -> BridgeError {
-        switch error.code {
-        case .link, .timeout:
-            BridgeError(.interrupted, "the transfer was interrupted (\(error.message)); what arrived up to the last checkpoint is kept: run the same command again (or `mfpbridge resume`) to continue")
-        default:
-            BridgeError(.failure, error.description)
-        }
     }
 }

@@ -1,6 +1,6 @@
 import BridgeLink
+import BridgeTransfer
 import BridgeWire
-import Crypto
 import Foundation
 import MFPKit
 
@@ -51,42 +51,82 @@ extension DeviceSession {
         }
     }
 
-    /// Reads the selected settings off the device as one consistent snapshot.
-    public func exportSettings(token: String, selections: [CategorySelection],
-                               progress: (Int, Int) -> Void = { _, _ in }) throws(BridgeError) -> (BundleOrigin, SettingsSnapshot) {
+    /// Reads the selected settings off the device as one consistent snapshot. The content arrives
+    /// as a resumable stream into a part file in `pendingFolder` (one per machine), checkpointed
+    /// there: an interrupted export keeps it, and a rerun while the machine holds the same content
+    /// continues from the last checkpoint. The part is removed once the content checked out.
+    public func exportSettings(token: String, selections: [CategorySelection], pendingFolder: String,
+                               progress: @escaping @Sendable (Int, Int) -> Void = { _, _ in }) throws(BridgeError) -> ExportedSettings {
         let response = try call(.exportOpen(token: token, categories: selections), attempts: 1)
-        guard case let .exportReady(stream, size, sha256, origin) = response else {
+        guard case let .exportReady(stream, transferID, size, sha256, origin) = response else {
             if case let .failure(failure) = response { throw Self.failure(failure) }
             throw Self.unexpected(response, to: "export-open")
         }
-        let bytes = try receiveStream(stream, size: size, progress: progress)
-        guard Self.sha256Hex(bytes) == sha256 else {
+        let part = try openExportPart(folder: pendingFolder, transferID: transferID)
+        defer { part.close() }
+        let damagedBefore = channel.damagedFrames
+        let result = try receiveStream(stream: stream, transferID: transferID,
+                                       into: ProgressSink(part, total: size, report: progress), advice: .settings)
+        let bytes: [UInt8]
+        do {
+            bytes = try part.read(at: 0, count: size)
+        } catch {
+            throw BridgeError(.failure, "cannot read back the received export: \(error); nothing was written")
+        }
+        // The digest is checked before anything is used: the stream's chain proves the bytes
+        // match the device's, the digest that they are the content it announced.
+        guard result.size == UInt64(size), SettingsStream.digest(bytes) == sha256 else {
+            try? part.discard()
             throw BridgeError(.failure, "the export arrived damaged (digest mismatch); nothing was written, run the export again")
         }
+        let snapshot: SettingsSnapshot
         do {
-            return (origin, try SettingsStream.decode(bytes))
+            snapshot = try SettingsStream.decode(bytes)
         } catch {
+            try? part.discard()   // continuing it would end the same way
             throw BridgeError(.failure, "the device sent settings this bridge cannot read: \(error)")
         }
+        do {
+            try part.discard()
+        } catch {
+            logger.warning("could not remove the received export \(part.partPath): \(error)")
+        }
+        return ExportedSettings(origin: origin, snapshot: snapshot, resumedFrom: result.resumedFrom,
+                                damagedFrames: channel.damagedFrames - damagedBefore)
     }
 
-    /// Sends content to import; the device plans it by its own rules and stages it durably (R3).
+    /// Sends content to import as a resumable stream into the device's durable import staging;
+    /// the device then plans it by its own rules and stages it (R3). The transfer is named by the
+    /// content and the machine, so a rerun with the same bundle continues where the last one
+    /// stopped.
     public func stageImport(token: String, origin: BundleOrigin, selections: [CategorySelection], content: SettingsSnapshot,
-                            progress: (Int, Int) -> Void = { _, _ in }) throws(BridgeError) -> ImportPlan {
+                            progress: @escaping @Sendable (Int, Int) -> Void = { _, _ in }) throws(BridgeError) -> StagedImport {
         let bytes = SettingsStream.encode(content)
+        let digest = SettingsStream.digest(bytes)
+        let transferID = SettingsStream.transferID(digest: digest, serialNumber: device?.serialNumber ?? "")
         let begin = try call(.importBegin(token: token, origin: origin, categories: selections, size: bytes.count,
-                                          sha256: Self.sha256Hex(bytes)), attempts: 1)
+                                          sha256: digest, transferID: transferID), attempts: 1)
         guard case let .importReady(stream) = begin else {
             if case let .failure(failure) = begin { throw Self.failure(failure) }
             throw Self.unexpected(begin, to: "import-begin")
         }
-        try sendStream(bytes, stream: stream, progress: progress)
-        let staged = try call(.importStage(token: token), timeout: .seconds(60), attempts: 1)
-        switch staged {
-        case let .importPlan(plan): return plan
-        case let .failure(failure): throw Self.failure(failure)
-        default: throw Self.unexpected(staged, to: "import-stage")
+        let result: StreamResult
+        do {
+            result = try sendStream(stream: stream, transferID: transferID,
+                                    source: ProgressSource(base: BytesSource(bytes), report: progress), journal: nil, advice: .settings)
+        } catch let interruption where interruption.status == .interrupted {
+            // The final acknowledgement may have been lost on a noisy line although every byte
+            // arrived: the device checks size and digest itself before it stages anything.
+            logger.info("stream ended without its final acknowledgement (\(interruption.message)); asking the device to check and stage")
+            do {
+                return StagedImport(plan: try stage(token: token), resumedFrom: 0)
+            } catch let refusal where refusal.status == .incompatible {
+                throw refusal   // it all arrived, and the device's rules refuse it
+            } catch {
+                throw interruption   // incomplete, or the device is gone: resumable
+            }
         }
+        return StagedImport(plan: try stage(token: token), resumedFrom: result.resumedFrom)
     }
 
     /// Applies the staged import in one atomic step on the device.
@@ -99,49 +139,43 @@ extension DeviceSession {
         }
     }
 
-    static func sha256Hex(_ bytes: [UInt8]) -> String {
-        SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
+    /// import-stage: the device checks what it received and stages its own plan of it.
+    private func stage(token: String) throws(BridgeError) -> ImportPlan {
+        let staged = try call(.importStage(token: token), timeout: .seconds(60), attempts: 1)
+        switch staged {
+        case let .importPlan(plan): return plan
+        case let .failure(failure): throw Self.failure(failure)
+        default: throw Self.unexpected(staged, to: "import-stage")
+        }
     }
 
-    private func receiveStream(_ stream: UInt32, size: Int, progress: (Int, Int) -> Void) throws(BridgeError) -> [UInt8] {
-        exchange.lock()
-        defer { exchange.unlock() }
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(size)
-        progress(0, size)
-        while true {
-            let frame: Frame?
-            do {
-                frame = try channel.receive(timeout: .seconds(10))
-            } catch {
-                throw Self.linkFailure(error)
-            }
-            guard let frame else {
-                throw BridgeError(.unreachable, "the device stopped sending after \(bytes.count) of \(size) bytes; nothing was written, run the export again")
-            }
-            guard frame.type == .data, frame.id == stream else { continue }
-            guard frame.offset == UInt64(bytes.count) else {
-                throw BridgeError(.failure, "part of the export was lost on the line (expected byte \(bytes.count), got \(frame.offset)); nothing was written, run the export again")
-            }
-            bytes += frame.payload
-            progress(bytes.count, size)
-            if frame.flags.contains(.last) { break }
-        }
-        guard bytes.count == size else {
-            throw BridgeError(.failure, "the export ended after \(bytes.count) of \(size) bytes; nothing was written, run the export again")
-        }
-        return bytes
-    }
-
-    private func sendStream(_ bytes: [UInt8], stream: UInt32, progress: (Int, Int) -> Void) throws(BridgeError) {
-        exchange.lock()
-        defer { exchange.unlock() }
+    /// The host's part file for a settings export from this machine: `FOLDER/SERIAL.settings-export.part`
+    /// with its checkpoints beside it; another content's part is started afresh.
+    private func openExportPart(folder: String, transferID: UInt64) throws(BridgeError) -> PartFile {
+        let serial = device?.serialNumber ?? "unknown"
+        let name = String(serial.map { $0.isLetter || $0.isNumber || "-_.".contains($0) ? $0 : "_" })
         do {
-            try channel.sendData(bytes, stream: stream, progress: progress)
+            try DurableFile.makeDirectory(folder)
+            return try PartFile.open(path: "\(folder)/\(name).settings-export", transferID: transferID)
         } catch {
-            throw Self.linkFailure(error)
+            throw BridgeError(.failure, "cannot keep the export's stream in \(folder): \(error)")
         }
     }
+}
+
+/// Settings read off a machine, and where their transfer started (past 0 when it resumed).
+public struct ExportedSettings: Sendable {
+    public var origin: BundleOrigin
+    public var snapshot: SettingsSnapshot
+    public var resumedFrom: UInt64
+    /// Frames the line damaged during the transfer (each was sent again).
+    public var damagedFrames: Int
+}
+
+/// What the device staged (its own plan), and where the transfer started (past 0 when it resumed).
+public struct StagedImport: Sendable {
+    public var plan: ImportPlan
+    public var resumedFrom: UInt64
 }
 
 /// Stops a keepalive thread.

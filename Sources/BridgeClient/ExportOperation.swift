@@ -7,20 +7,27 @@ public struct ExportOperation {
     public var selections: [CategorySelection]
     public var outputPath: String
     public var password: String?
+    /// Where the received stream is kept until it checked out (a rerun resumes from it).
+    public var pendingFolder: String
 
-    public init(selections: [CategorySelection], outputPath: String, password: String?) {
+    public init(selections: [CategorySelection], outputPath: String, password: String?, pendingFolder: String) {
         self.selections = selections
         self.outputPath = outputPath
         self.password = password
+        self.pendingFolder = pendingFolder
     }
 
     public struct Result: Sendable {
         public var origin: BundleOrigin
         public var counts: [SettingCategory: Int]
+        /// Where the transfer started: past 0 when it continued an interrupted one.
+        public var resumedFrom: UInt64
+        /// Frames the line damaged during the transfer (each was sent again).
+        public var damagedFrames: Int
     }
 
     public func run(session: DeviceSession, codec: any BundleCodec, now: Date = Date(),
-                    progress: (Int, Int) -> Void = { _, _ in }) throws(BridgeError) -> Result {
+                    progress: @escaping @Sendable (Int, Int) -> Void = { _, _ in }) throws(BridgeError) -> Result {
         let status = try session.statusIfIdle(for: "export")
         let categories = selections.map(\.category)
         let syncBlockers = SyncRestrictions.blockers(.export, selections: selections, sync: status.sync, now: now)
@@ -29,8 +36,10 @@ public struct ExportOperation {
         }
         let token = try session.reserve("export", categories: categories)
         defer { session.release(token) }
-        let (origin, snapshot) = try session.exportSettings(token: token, selections: selections, progress: progress)
-        try codec.write(origin: origin, snapshot: snapshot, password: password, to: outputPath)
-        return Result(origin: origin, counts: snapshot.categories.mapValues(\.count))
+        let exported = try session.exportSettings(token: token, selections: selections, pendingFolder: pendingFolder, progress: progress)
+        // Written only now, from content whose digest checked out.
+        try codec.write(origin: exported.origin, snapshot: exported.snapshot, password: password, to: outputPath)
+        return Result(origin: exported.origin, counts: exported.snapshot.categories.mapValues(\.count), resumedFrom: exported.resumedFrom,
+                      damagedFrames: exported.damagedFrames)
     }
 }

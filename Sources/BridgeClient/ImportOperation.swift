@@ -10,16 +10,21 @@ public final class ImportOperation {
     public let selections: [CategorySelection]
     public let origin: BundleOrigin
     public let incoming: SettingsSnapshot
+    /// Where the R2 read of the current content keeps its received stream until it checked out.
+    public let pendingFolder: String
     public private(set) var token: String?
     public private(set) var current = SettingsSnapshot()
     public private(set) var plan: ImportPlan?
     public private(set) var status: DeviceStatus?
+    /// Where the import's transfer started: past 0 when it continued an interrupted one.
+    public private(set) var resumedFrom: UInt64 = 0
     private var keepalive: Keepalive?
 
     /// - Parameter selections: `nil` imports every category the bundle holds.
     public init(session: DeviceSession, bundle: (origin: BundleOrigin, snapshot: SettingsSnapshot),
-                selections: [CategorySelection]?) throws(BridgeError) {
+                selections: [CategorySelection]?, pendingFolder: String) throws(BridgeError) {
         self.session = session
+        self.pendingFolder = pendingFolder
         self.origin = bundle.origin
         self.incoming = bundle.snapshot
         let inBundle = Set(bundle.snapshot.categories.keys)
@@ -43,7 +48,7 @@ public final class ImportOperation {
         // The operator may take a while to confirm: the reservation must not lapse meanwhile (R4).
         keepalive = session.keepAlive(token)
         // What the import would overwrite: the R2 report compares against it, and it becomes the snapshot.
-        let (_, current) = try session.exportSettings(token: token, selections: selections)
+        let current = try session.exportSettings(token: token, selections: selections, pendingFolder: pendingFolder).snapshot
         self.current = current
         let plan = ImportPlanner.plan(origin: origin, incoming: incoming, selections: selections, target: target,
                                       status: status, current: current, now: now)
@@ -55,7 +60,7 @@ public final class ImportOperation {
     }
 
     /// R5 again right before the transfer (the state may have changed), then stage and commit.
-    public func apply(progress: (Int, Int) -> Void = { _, _ in }) throws(BridgeError) -> ImportPlan {
+    public func apply(progress: @escaping @Sendable (Int, Int) -> Void = { _, _ in }) throws(BridgeError) -> ImportPlan {
         guard let token, let plan else { throw BridgeError(.failure, "prepare the import first") }
         let status = try session.status()
         var blockers = ImportExportPreflight.blockers(for: status)
@@ -69,9 +74,10 @@ public final class ImportOperation {
         let selections = self.selections.filter { applied.contains($0.category) }
         let staged = try session.stageImport(token: token, origin: origin, selections: selections,
                                              content: incoming.restricted(to: Set(applied)), progress: progress)
+        resumedFrom = staged.resumedFrom
         // The device planned what it received by its own rules; a difference means the two sides
         // disagree about the machine, and nothing is applied.
-        for devicePlan in staged.categories {
+        for devicePlan in staged.plan.categories {
             guard let hostPlan = plan.categories.first(where: { $0.category == devicePlan.category }),
                   hostPlan.applied == devicePlan.applied, hostPlan.skipped.count == devicePlan.skipped.count,
                   hostPlan.added.count == devicePlan.added.count, hostPlan.removed.count == devicePlan.removed.count else {

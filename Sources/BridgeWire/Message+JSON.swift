@@ -103,12 +103,13 @@ extension Request {
         case let .exportOpen(token, categories):
             body.token = token
             body.selections = categories
-        case let .importBegin(token, origin, categories, size, sha256):
+        case let .importBegin(token, origin, categories, size, sha256, transferID):
             body.token = token
             body.origin = origin
             body.selections = categories
             body.size = size
             body.sha256 = sha256
+            body.transferID = transferID
         }
         return encodeBody(body)
     }
@@ -140,7 +141,8 @@ extension Request {
         case "import-begin":
             return .importBegin(token: try required(body.token, "token", op), origin: try required(body.origin, "origin", op),
                                 categories: try required(body.selections, "selections", op),
-                                size: try required(body.size, "size", op), sha256: try required(body.sha256, "sha256", op))
+                                size: try required(body.size, "size", op), sha256: try required(body.sha256, "sha256", op),
+                                transferID: try required(body.transferID, "transferID", op))
         case "import-stage":
             return .importStage(token: try required(body.token, "token", op))
         case "import-commit":
@@ -189,9 +191,10 @@ extension Response {
             body = Body(op: "reserved")
             body.token = token
             body.expiresInSeconds = expiresInSeconds
-        case let .exportReady(stream, size, sha256, origin):
+        case let .exportReady(stream, transferID, size, sha256, origin):
             body = Body(op: "export-ready")
             body.stream = stream
+            body.transferID = transferID
             body.size = size
             body.sha256 = sha256
             body.origin = origin
@@ -235,7 +238,8 @@ extension Response {
         case "reserved":
             return .reserved(token: try required(body.token, "token", op), expiresInSeconds: body.expiresInSeconds ?? 0)
         case "export-ready":
-            return .exportReady(stream: try required(body.stream, "stream", op), size: try required(body.size, "size", op),
+            return .exportReady(stream: try required(body.stream, "stream", op), transferID: try required(body.transferID, "transferID", op),
+                                size: try required(body.size, "size", op),
                                 sha256: try required(body.sha256, "sha256", op), origin: try required(body.origin, "origin", op))
         case "import-ready":
             return .importReady(stream: try required(body.stream, "stream", op))

@@ -17,10 +17,12 @@ public enum Request: Sendable, Equatable {
     case reserve(operation: String, categories: [SettingCategory])
     case keepalive(token: String)
     case release(token: String)
-    /// Asks for a consistent snapshot of these categories, sent as data frames on `stream`.
+    /// Asks for a consistent snapshot of these categories, sent as a resumable stream (the device
+    /// sends; the host receives and offers its checkpoints first).
     case exportOpen(token: String, categories: [CategorySelection])
-    /// Announces the content the host will send on `stream` (the request's id) as data frames.
-    case importBegin(token: String, origin: BundleOrigin, categories: [CategorySelection], size: Int, sha256: String)
+    /// Announces the content the host will send as a resumable stream into the device's durable
+    /// import staging; `transferID` names the content (a rerun with the same one continues).
+    case importBegin(token: String, origin: BundleOrigin, categories: [CategorySelection], size: Int, sha256: String, transferID: UInt64)
     /// The device checks the received content, plans it by its own rules and stages it durably (R3).
     case importStage(token: String)
     /// Applies the staged import in one atomic step.
@@ -63,8 +65,9 @@ public enum Response: Sendable, Equatable {
     case status(DeviceStatus)
     case capabilities(DeviceCapabilities)
     case reserved(token: String, expiresInSeconds: Int)
-    /// The export snapshot follows as data frames on `stream`: `size` bytes with this SHA-256.
-    case exportReady(stream: UInt32, size: Int, sha256: String, origin: BundleOrigin)
+    /// The export snapshot follows as a resumable stream on `stream`: `size` bytes with this
+    /// SHA-256; `transferID` names the content on this machine (a rerun with the same one continues).
+    case exportReady(stream: UInt32, transferID: UInt64, size: Int, sha256: String, origin: BundleOrigin)
     case importReady(stream: UInt32)
     /// A resumable stream follows on `stream` (docs/protocol.md, "Resumable streams").
     case streamReady(stream: UInt32, transferID: UInt64, size: UInt64, documents: Int, origin: BundleOrigin)

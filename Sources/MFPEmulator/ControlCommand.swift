@@ -22,6 +22,8 @@ public enum ControlCommand: Sendable, Equatable {
     case noise(bytes: Int)
     case corrupt(writes: Int)
     case drop(writes: Int)
+    /// A slow line: bytes each way take as long as on a serial cable at this baud rate (nil: full speed).
+    case lineSpeed(baud: Int?)
     case state
     case digests
     case boxSize(UInt64)
@@ -45,6 +47,7 @@ public enum ControlCommand: Sendable, Equatable {
     noise BYTES                 fault injection: send BYTES of garbage to the host before the next answer
     corrupt N                   fault injection: flip one bit in each of the next N stream writes to the host
     drop N                      fault injection: drop a run of bytes from each of the next N stream writes to the host
+    line-speed BAUD|off         carry bytes both ways no faster than a serial line at BAUD (10 bits a byte); off: full speed
     state                       print the device status as JSON
     box size BYTES              make the box documents generated content of BYTES (drops imported content)
     digests                     print each settings category's item count and SHA-256 digest as JSON
@@ -59,8 +62,8 @@ public enum ControlCommand: Sendable, Equatable {
             }
             return function
         }
-        // Commands are one or two keywords; `noise` is the one keyword that takes an argument.
-        let key = ["noise", "corrupt", "drop"].contains(words.first ?? "") ? words[0] : words.prefix(2).joined(separator: " ")
+        // Commands are one or two keywords, but for these single keywords that take an argument.
+        let key = ["noise", "corrupt", "drop", "line-speed"].contains(words.first ?? "") ? words[0] : words.prefix(2).joined(separator: " ")
         let last = words.last ?? ""
         switch (key, words.count) {
         case ("job start", 3): return .jobStart(try function(last))
@@ -95,6 +98,10 @@ public enum ControlCommand: Sendable, Equatable {
         case ("corrupt", 2), ("drop", 2):
             guard let writes = Int(last), (1...100_000).contains(writes) else { throw fail("\(words[0]) takes a count of writes from 1 to 100000") }
             return words[0] == "corrupt" ? .corrupt(writes: writes) : .drop(writes: writes)
+        case ("line-speed", 2):
+            if last == "off" { return .lineSpeed(baud: nil) }
+            guard let baud = Int(last), (300...100_000_000).contains(baud) else { throw fail("line-speed takes a baud rate from 300 to 100000000, or off") }
+            return .lineSpeed(baud: baud)
         case ("state", 1): return .state
         case ("digests", 1): return .digests
         case ("box size", 3):

@@ -13,7 +13,7 @@ public final class EmulatorServer: Sendable {
 
     public init(device: VirtualMFP, link: any Link, logger: Logger) {
         self.device = device
-        self.channel = FrameChannel(link: FaultyLink(link, device: device))
+        self.channel = FrameChannel(link: PacedLink(FaultyLink(link, device: device), device: device))
         self.logger = logger
     }
 
@@ -43,10 +43,6 @@ public final class EmulatorServer: Sendable {
                            to: 0)
                 }
                 logger.debug("discarded a damaged frame: \(damage)")
-            case let .frame(frame) where frame.type == .data:
-                if !device.receive(frame, session: &session) {
-                    logger.debug("dropped a data frame for stream \(frame.id) at \(frame.offset)")
-                }
             case let .frame(frame):
                 guard frame.type == .request else {
                     logger.debug("ignored a \(frame.type) frame")
@@ -61,24 +57,15 @@ public final class EmulatorServer: Sendable {
                     response = .failure(DeviceFailure(code: .badRequest, message: error.description))
                 }
                 answer(response, to: frame.id)
-                if let export = session.pendingExport {
-                    session.pendingExport = nil
-                    sendStream(export.bytes, stream: export.stream)
+                if let settings = session.pendingSettings {
+                    session.pendingSettings = nil
+                    device.runSettingsStream(settings, channel: channel)
                 }
                 if let box = session.pendingBox {
                     session.pendingBox = nil
                     device.runBoxStream(box, channel: channel)
                 }
             }
-        }
-    }
-
-    /// Sends an export as data frames, the last one flagged.
-    private func sendStream(_ bytes: [UInt8], stream: UInt32) {
-        do {
-            try channel.sendData(bytes, stream: stream)
-        } catch {
-            logger.info("export stream \(stream) ended: \(error)")
         }
     }
 

@@ -66,26 +66,26 @@ extension VirtualMFP {
         // A host that died mid-stream sends nothing more: give up soon, so that the host that
         // comes next (to resume) gets its hello answered.
         configuration.stallTimeout = .seconds(5)
-        core.withLock { $0.streaming = true }
-        defer { core.withLock { $0.streaming = false } }
-        do {
-            if pending.sending {
-                let journal = try TransferJournal.open(path: exportJournalPath)
-                defer { journal.close() }
-                let sender = StreamSender(channel: channel, streamID: pending.stream, transferID: pending.transferID,
-                                          source: try box.source(), journal: journal, configuration: configuration)
-                let result = try sender.run()
-                logger.info("box export sent \(result.bytesTransferred) bytes, resumed from \(result.resumedFrom)")
-            } else {
-                let sink = try box.stagingSink()
-                defer { sink.close() }
-                let receiver = StreamReceiver(channel: channel, streamID: pending.stream, sink: sink,
-                                              transferID: pending.transferID, configuration: configuration)
-                let result = try receiver.run()
-                logger.info("box import received \(result.bytesTransferred) bytes, resumed from \(result.resumedFrom)")
+        runningStream {
+            do {
+                if pending.sending {
+                    let journal = try TransferJournal.open(path: exportJournalPath)
+                    defer { journal.close() }
+                    let sender = StreamSender(channel: channel, streamID: pending.stream, transferID: pending.transferID,
+                                              source: try box.source(), journal: journal, configuration: configuration)
+                    let result = try sender.run()
+                    logger.info("box export sent \(result.bytesTransferred) bytes, resumed from \(result.resumedFrom)")
+                } else {
+                    let sink = try box.stagingSink()
+                    defer { sink.close() }
+                    let receiver = StreamReceiver(channel: channel, streamID: pending.stream, sink: sink,
+                                                  transferID: pending.transferID, configuration: configuration)
+                    let result = try receiver.run()
+                    logger.info("box import received \(result.bytesTransferred) bytes, resumed from \(result.resumedFrom)")
+                }
+            } catch {
+                logger.info("box stream \(pending.stream) ended: \(error)")
             }
-        } catch {
-            logger.info("box stream \(pending.stream) ended: \(error)")
         }
     }
 }

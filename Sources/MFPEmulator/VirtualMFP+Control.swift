@@ -76,6 +76,8 @@ extension VirtualMFP {
                 core.pendingFlips += writes
             case let .drop(writes):
                 core.pendingDrops += writes
+            case let .lineSpeed(baud):
+                core.lineSpeed = baud
             case .unlockLogins:
                 core.state.failedLogins = 0
                 core.state.lockedUntil = nil

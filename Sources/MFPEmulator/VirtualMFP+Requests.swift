@@ -80,9 +80,10 @@ extension VirtualMFP {
         case let .exportOpen(token, selections):
             try requireAdministrator(session)
             return try exportOpen(token: token, selections: selections, session: &session)
-        case let .importBegin(token, origin, selections, size, sha256):
+        case let .importBegin(token, origin, selections, size, sha256, transferID):
             try requireAdministrator(session)
-            return try importBegin(token: token, origin: origin, selections: selections, size: size, sha256: sha256, session: &session)
+            return try importBegin(token: token, origin: origin, selections: selections, size: size, sha256: sha256,
+                                   transferID: transferID, session: &session)
         case let .importStage(token):
             try requireAdministrator(session)
             return try importStage(token: token, session: &session)
@@ -102,6 +103,8 @@ extension VirtualMFP {
             try requireAdministrator(session)
             session.incoming = nil
             try settings.discardStaged(token: token)
+            // An abort forgets the import: a later one starts from zero.
+            try discardReceivedImport()
             return .ok
         }
     }

@@ -1,5 +1,5 @@
+import BridgeTransfer
 import BridgeWire
-import Crypto
 import Foundation
 import MFPKit
 
@@ -7,11 +7,6 @@ import MFPKit
 // did: its reservation (R4, R12), R11 for exports, and for imports R7, R9, R10 and R11 through
 // the same ImportPlanner the host uses, on the content it actually received.
 extension VirtualMFP {
-    /// Data frames go out in chunks that suit the link (small on serial lines).
-    static func sha256Hex(_ bytes: [UInt8]) -> String {
-        SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
-    }
-
     /// Returns the operation the reservation was taken for.
     @discardableResult
     func requireReservation(_ token: String, for operations: Set<String>) throws -> String {
@@ -41,10 +36,13 @@ extension VirtualMFP {
         }
         let snapshot = try currentContent(selections)
         let bytes = SettingsStream.encode(snapshot)
+        let digest = SettingsStream.digest(bytes)
+        // The same content from the same machine keeps its id: a host that was cut off continues.
+        let transferID = SettingsStream.transferID(digest: digest, serialNumber: profile.serialNumber)
         let stream = session.nextStream
         session.nextStream &+= 1
-        session.pendingExport = (stream, bytes)
-        return .exportReady(stream: stream, size: bytes.count, sha256: Self.sha256Hex(bytes), origin: origin(status))
+        session.pendingSettings = .send(stream: stream, transferID: transferID, bytes: bytes)
+        return .exportReady(stream: stream, transferID: transferID, size: bytes.count, sha256: digest, origin: origin(status))
     }
 
     /// The selected content as the machine holds it, with the security-policy password record (R10).
@@ -66,32 +64,20 @@ extension VirtualMFP {
     }
 
     func importBegin(token: String, origin: BundleOrigin, selections: [CategorySelection], size: Int, sha256: String,
-                     session: inout Session) throws -> Response {
+                     transferID: UInt64, session: inout Session) throws -> Response {
         try requireReservation(token, for: ["import"])
         guard size >= 0, size <= 1 << 30 else {
             throw DeviceFailure(code: .badRequest, message: "an import of \(size) bytes is more than this device takes")
         }
+        // What arrived of this transfer before (a host cut off, a restart) is kept so that it
+        // continues; what arrived of another is dropped.
+        try PartFile.open(path: receivedImportPath, transferID: transferID).close()
         let stream = session.nextStream
         session.nextStream &+= 1
-        session.incoming = IncomingImport(token: token, stream: stream, origin: origin, selections: selections,
-                                          size: size, sha256: sha256)
+        session.incoming = IncomingImport(token: token, origin: origin, selections: selections, size: size,
+                                          sha256: sha256, transferID: transferID)
+        session.pendingSettings = .receive(stream: stream, transferID: transferID)
         return .importReady(stream: stream)
-    }
-
-    /// A data frame of the import being received. Returns false when it does not belong here.
-    public func receive(_ frame: Frame, session: inout Session) -> Bool {
-        guard var incoming = session.incoming, frame.id == incoming.stream,
-              frame.offset == UInt64(incoming.received.count),
-              incoming.received.count + frame.payload.count <= incoming.size else { return false }
-        incoming.received += frame.payload
-        session.incoming = incoming
-        // Data arriving keeps the reservation alive (R4).
-        core.withLock { core in
-            if core.reservation?.token == incoming.token {
-                core.reservation?.expires = now().addingTimeInterval(TimeInterval(Self.reservationSeconds))
-            }
-        }
-        return true
     }
 
     func importStage(token: String, session: inout Session) throws -> Response {
@@ -100,12 +86,10 @@ extension VirtualMFP {
             throw DeviceFailure(code: .badRequest, message: "no import in progress for \(token)")
         }
         session.incoming = nil
-        guard incoming.received.count == incoming.size, Self.sha256Hex(incoming.received) == incoming.sha256 else {
-            throw DeviceFailure(code: .damaged, message: "the import content arrived incomplete or damaged (\(incoming.received.count) of \(incoming.size) bytes); nothing was changed, run the import again")
-        }
+        let received = try receivedImport(incoming)
         let incomingSnapshot: SettingsSnapshot
         do {
-            incomingSnapshot = try SettingsStream.decode(incoming.received)
+            incomingSnapshot = try SettingsStream.decode(received)
         } catch {
             throw DeviceFailure(code: .damaged, message: "the import content is not readable: \(error); nothing was changed")
         }
@@ -132,6 +116,12 @@ extension VirtualMFP {
             throw DeviceFailure(code: .badRequest, message: "nothing staged for \(token); stage the import first")
         }
         try settings.applyStaged(token: token)
+        // Applied: the received stream has served its purpose (a leftover is dropped by the next import).
+        do {
+            try discardReceivedImport()
+        } catch {
+            logger.warning("could not remove the received import: \(error)")
+        }
         try mutate { core in
             if let (staged, hash) = core.stagedPolicyHash, staged == token {
                 core.state.securityPolicyPasswordHash = hash

@@ -43,7 +43,10 @@ public final class VirtualMFP: Sendable {
         /// Fault injection: flipped bits and dropped bytes owed to the next writes.
         var pendingFlips = 0
         var pendingDrops = 0
-        /// Line faults hit streams only: control answers are not all safe to repeat.
+        /// A slow line (`emulate-ctl line-speed`): the baud rate both directions keep to, or nil.
+        var lineSpeed: Int?
+        /// A stream runs: line faults hit streams only (control answers are not all safe to
+        /// repeat), and the reservation it runs under does not lapse meanwhile.
         var streaming = false
         /// R10: the policy password a staged import sets when committed.
         var stagedPolicyHash: (token: String, hash: String)?
@@ -55,8 +58,8 @@ public final class VirtualMFP: Sendable {
         var owner: UInt64 = UInt64.random(in: 1 ... .max)
         var user: String?
         var pendingChallenge: (user: String, nonce: [UInt8])?
-        /// An export snapshot the server sends as data frames after its answer.
-        var pendingExport: (stream: UInt32, bytes: [UInt8])?
+        /// A settings stream to run after the answer: an export the device sends, an import it receives.
+        var pendingSettings: SettingsStreamPlan?
         /// A box stream to run after the answer: the device sends (export) or receives (import).
         var pendingBox: (stream: UInt32, transferID: UInt64, sending: Bool)?
         var incoming: IncomingImport?
@@ -64,15 +67,14 @@ public final class VirtualMFP: Sendable {
         public init() {}
     }
 
-    /// An import being received: what the host announced and what has arrived.
+    /// An import being received: what the host announced (the bytes go to the import staging file).
     struct IncomingImport: Sendable {
         var token: String
-        var stream: UInt32
         var origin: BundleOrigin
         var selections: [CategorySelection]
         var size: Int
         var sha256: String
-        var received: [UInt8] = []
+        var transferID: UInt64
     }
 
     /// Loads the machine from `stateDirectory`, or creates it factory-new from its profile.
@@ -169,6 +171,11 @@ public final class VirtualMFP: Sendable {
         }
     }
 
+    /// The baud rate the line keeps to, or nil at full speed.
+    func lineSpeed() -> Int? {
+        core.withLock { $0.lineSpeed }
+    }
+
     func makeStatus(_ core: Core) -> DeviceStatus {
         let state = core.state
         return DeviceStatus(model: profile.model, series: profile.series, firmware: profile.firmwareVersion,
@@ -179,7 +186,8 @@ public final class VirtualMFP: Sendable {
     }
 
     func expireReservation(_ core: inout Core) {
-        if let reservation = core.reservation, reservation.expires < now() {
+        // A stream under the reservation is activity: it never lapses mid-stream.
+        if !core.streaming, let reservation = core.reservation, reservation.expires < now() {
             logger.notice("import/export reservation \(reservation.token) expired without keepalive")
             core.reservation = nil
             resumeSync(&core)

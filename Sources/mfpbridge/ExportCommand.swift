@@ -11,7 +11,10 @@ struct Export: ParsableCommand {
         Batch (--all) or individual categories (--category, repeatable; R12). Refuses while the \
         machine is busy or shows an error (R5, exit 4) or while settings synchronization forbids it \
         (R11, exit 7). The bundle is sealed (R8) and, with a password, encrypted (R13); it is written \
-        to FILE.part and renamed into place only once complete. Categories: \
+        to FILE.part and renamed into place only once complete. The settings travel as a resumable \
+        stream: a lost frame is sent again, and after a pulled cable or a killed command (exit 8) the \
+        same command continues from its last checkpoint while the machine's settings are unchanged. \
+        Categories: \
         \(SettingCategory.allCases.map(\.rawValue).joined(separator: ", ")).
         """)
 
@@ -45,7 +48,8 @@ struct Export: ParsableCommand {
         let connection = try DeviceConnection.open(device, login: login, logger: logger)
         defer { connection.close() }
         Progress.doNotPowerOff("Export")
-        let operation = ExportOperation(selections: selections, outputPath: output, password: bundlePassword)
+        let operation = ExportOperation(selections: selections, outputPath: output, password: bundlePassword,
+                                        pendingFolder: PendingOperations.folder)
         let progress = Progress(label: "export")
         let result: ExportOperation.Result
         do {
@@ -60,11 +64,16 @@ struct Export: ParsableCommand {
         if outputOptions.json {
             Output.json(ExportReport(file: output, model: result.origin.model, serialNumber: result.origin.serialNumber,
                                      language: result.origin.language, protected: bundlePassword != nil,
-                                     categories: Dictionary(uniqueKeysWithValues: result.counts.map { ($0.key.rawValue, $0.value) })))
+                                     categories: Dictionary(uniqueKeysWithValues: result.counts.map { ($0.key.rawValue, $0.value) }),
+                                     resumedFrom: result.resumedFrom, damagedFrames: result.damagedFrames))
         } else {
-            Output.line("Exported from \(result.origin.model) (\(result.origin.serialNumber)) to \(output)\(bundlePassword != nil ? ", password-protected" : ""):")
+            let resumed = result.resumedFrom > 0 ? ", resumed at byte \(result.resumedFrom)" : ""
+            Output.line("Exported from \(result.origin.model) (\(result.origin.serialNumber)) to \(output)\(bundlePassword != nil ? ", password-protected" : "")\(resumed):")
             for (category, count) in result.counts.sorted(by: { $0.key < $1.key }) {
                 Output.line("  \(category.rawValue.padding(toLength: 26, withPad: " ", startingAt: 0)) \(count) items")
+            }
+            if result.damagedFrames > 0 {
+                Output.line("The line damaged \(result.damagedFrames) frame(s) on the way; they were sent again. Check the cable if this keeps happening.")
             }
         }
     }
@@ -76,5 +85,8 @@ struct Export: ParsableCommand {
         var language: String
         var protected: Bool
         var categories: [String: Int]
+        /// The byte the transfer continued from (0: it started afresh).
+        var resumedFrom: UInt64
+        var damagedFrames: Int
     }
 }

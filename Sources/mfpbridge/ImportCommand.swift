@@ -12,7 +12,9 @@ struct Import: ParsableCommand {
         R10 security-policy password, R11 settings sync: exit 7) are checked, and a report shows what \
         will be overwritten, added, removed and skipped, and why (R2). After confirmation (or --yes), \
         what is about to be overwritten is saved as a snapshot (`mfpbridge rollback` restores it), \
-        and the machine stages the import and applies it in one atomic step (R3).
+        and the machine stages the import and applies it in one atomic step (R3). The settings travel \
+        as a resumable stream: after a pulled cable or a killed command (exit 8; nothing is applied) \
+        the same command continues from the machine's last checkpoint.
         """)
 
     @OptionGroup var device: DeviceOptions
@@ -58,7 +60,8 @@ struct ImportRun {
         let logger = output.makeLogger("mfpbridge.\(operation)")
         let connection = try DeviceConnection.open(device, login: login, logger: logger)
         defer { connection.close() }
-        let importing = try ImportOperation(session: connection.session, bundle: bundle, selections: selections)
+        let importing = try ImportOperation(session: connection.session, bundle: bundle, selections: selections,
+                                            pendingFolder: PendingOperations.folder)
         defer { importing.finish() }
         var snapshotPath: String?
         do {
@@ -74,7 +77,7 @@ struct ImportRun {
             let applied = try importing.apply(progress: Progress(label: operation).update)
             HistoryLog.record(operation: operation, device: device.device, session: connection.session, user: login.user,
                               selections: importing.selections, started: started, error: nil, bundle: bundlePath, snapshot: snapshotPath)
-            ImportReport.print(applied, title: "Applied.", json: output.json, snapshot: snapshotPath)
+            ImportReport.print(applied, title: "Applied.", json: output.json, snapshot: snapshotPath, resumedFrom: importing.resumedFrom)
         } catch {
             HistoryLog.record(operation: operation, device: device.device, session: connection.session, user: login.user,
                               selections: importing.selections, started: started, error: error, bundle: bundlePath, snapshot: snapshotPath)

@@ -9,15 +9,20 @@ enum ImportReport {
         var title: String
         var snapshot: String?
         var categories: [CategoryPlan]
+        /// After an import: the byte its transfer continued from (0: it started afresh).
+        var resumedFrom: UInt64?
     }
 
-    static func print(_ plan: ImportPlan, title: String, json: Bool, snapshot: String?) {
+    static func print(_ plan: ImportPlan, title: String, json: Bool, snapshot: String?, resumedFrom: UInt64? = nil) {
         if json {
-            Output.json(JSONReport(title: title, snapshot: snapshot, categories: plan.categories))
+            Output.json(JSONReport(title: title, snapshot: snapshot, categories: plan.categories, resumedFrom: resumedFrom))
             return
         }
         if snapshot != nil {
             printSummary(plan, snapshot: snapshot)
+            if let resumedFrom, resumedFrom > 0 {
+                Output.line("The transfer continued the interrupted one from byte \(resumedFrom).")
+            }
             return
         }
         Output.line(title)

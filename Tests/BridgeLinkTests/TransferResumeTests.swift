@@ -186,6 +186,36 @@ import Testing
     }
 }
 
+extension TransferResumeTests {
+    @Test func aPartOfAnotherTransferIsStartedAfreshAndOneOfTheSameIsKept() throws {
+        let folder = transferFolder()
+        defer { removeFolder(folder) }
+        let path = folder + "/settings"
+        let bytes = [UInt8](repeating: 0x5A, count: 5000)
+        var chain = StreamChain()
+        chain.absorb(bytes)
+        do {
+            let part = try PartFile.open(path: path, transferID: 7)
+            defer { part.close() }
+            try bytes.withUnsafeBytes { try part.write($0, at: 0) }
+            try part.sync()
+            try part.appendCheckpoint(TransferRecord(transferID: 7, point: chain.point))
+        }
+        // The same transfer: its bytes and checkpoints stay, so it continues.
+        do {
+            let part = try PartFile.open(path: path, transferID: 7)
+            defer { part.close() }
+            #expect(try part.size() == 5000)
+            #expect(part.checkpoints().map(\.point) == [chain.point])
+        }
+        // Another content: nothing of the old one is offered or kept.
+        let part = try PartFile.open(path: path, transferID: 8)
+        defer { part.close() }
+        #expect(try part.size() == 0)
+        #expect(part.checkpoints().isEmpty)
+    }
+}
+
 extension TransferLinkKind {
     /// A pause per chunk written in an interrupted run: a real disk's pace, so checkpoints land.
     var slowWrite: Duration {

@@ -39,6 +39,28 @@ import Testing
         }
     }
 
+    @Test("The settings transfer messages are the documented bytes (docs/protocol.md, \"Settings content\")")
+    func settingsTransferBytes() throws {
+        let origin = BundleOrigin(model: "Aurora C5540i", series: "Aurora", firmware: "3.2.1", language: "en-US", serialNumber: "AUR5540-000731")
+        let ready = Response.exportReady(stream: 1, transferID: 0x0123_4567_89AB_CDEF, size: 1603413,
+                                         sha256: String(repeating: "ab", count: 32), origin: origin)
+        #expect(String(decoding: ready.encoded(), as: UTF8.self) == #"{"op":"export-ready","origin":{"firmware":"3.2.1","language":"en-US","model":"Aurora C5540i","serialNumber":"AUR5540-000731","series":"Aurora"},"sha256":"abababababababababababababababababababababababababababababababab","size":1603413,"stream":1,"transferID":81985529216486895}"#)
+        #expect(try Response.decode(ready.encoded()) == ready)
+        let begin = Request.importBegin(token: "t", origin: origin, categories: [CategorySelection(.addressBook)], size: 357806,
+                                        sha256: String(repeating: "cd", count: 32), transferID: 1)
+        #expect(String(decoding: begin.encoded(), as: UTF8.self) == #"{"op":"import-begin","origin":{"firmware":"3.2.1","language":"en-US","model":"Aurora C5540i","serialNumber":"AUR5540-000731","series":"Aurora"},"selections":[{"category":"address-book"}],"sha256":"cdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcd","size":357806,"token":"t","transferID":1}"#)
+        #expect(try Request.decode(begin.encoded()) == begin)
+        // Without a transfer id (a host from before resumable settings) the device answers bad-request.
+        #expect(throws: MessageDecodingError.self) {
+            try Request.decode(Array(#"{"op":"import-begin","origin":{"firmware":"3.2.1","language":"en-US","model":"M","serialNumber":"N","series":"S"},"selections":[],"sha256":"00","size":0,"token":"t"}"#.utf8))
+        }
+    }
+
+    @Test("The transfer id of settings is the documented value")
+    func settingsTransferID() {
+        #expect(SettingsStream.transferID(digest: String(repeating: "ab", count: 32), serialNumber: "AUR5540-000731") == 0x106E_67AE_704B_A861)
+    }
+
     @Test("Malformed and unknown messages are errors, not crashes", arguments: [
         "", "{", "[]", #"{"op":"teleport"}"#, #"{"op":"login","user":"a"}"#, #"{"op":7}"#, "\u{0}\u{1}",
     ])

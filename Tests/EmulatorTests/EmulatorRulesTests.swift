@@ -131,8 +131,9 @@ struct EmulatorRulesTests {
         #expect(Set(failure.blockers.map(\.code)) == ["sync-condition-a", "sync-condition-b"])
         _ = try fixture.device.apply(.syncPrepareExport)
         _ = try fixture.device.apply(.syncDestination("localhost:8443"))
-        let (_, snapshot) = try session.exportSettings(token: token, selections: [CategorySelection(.personalSettings)])
-        #expect(!snapshot[.personalSettings].isEmpty)
+        let exported = try session.exportSettings(token: token, selections: [CategorySelection(.personalSettings)],
+                                                  pendingFolder: try temporaryDirectory())
+        #expect(!exported.snapshot[.personalSettings].isEmpty)
     }
 
     @Test("Jobs, error codes and power survive an emulator restart; a shutdown comes back ready")
