@@ -7,6 +7,9 @@
 //   mfpbridge-bench transfer-one [--link socket|pty] [--mode raw|engine|unchecked|hashing] [--mib N] [--repeat N]
 //   mfpbridge-bench resume [--dir PATH]
 //   mfpbridge-bench memory [--dir PATH] [--small-mib N] [--large-mib N]
+//   mfpbridge-bench raw-device --link socket:PATH|pty --role send|receive --bytes N [--file PATH]
+//   mfpbridge-bench raw-host --device unix:PATH|serial:PATH --role send|receive --bytes N [--file PATH]
+//     (the two ends of scripts/bench-commands' raw copy: RawCopy.swift)
 
 import BridgeLink
 import BridgeTransfer
@@ -28,6 +31,8 @@ let usage = """
            mfpbridge-bench transfer-one [--link socket|pty] [--mode raw|engine|unchecked|hashing] [--mib N] [--repeat N]
            mfpbridge-bench resume [--dir PATH]
            mfpbridge-bench memory [--dir PATH] [--small-mib N] [--large-mib N]
+           mfpbridge-bench raw-device --link socket:PATH|pty --role send|receive --bytes N [--file PATH]
+           mfpbridge-bench raw-host --device unix:PATH|serial:PATH --role send|receive --bytes N [--file PATH]
     """
 
 func fail(_ message: String) -> Never {
@@ -484,6 +489,10 @@ case "resume":
     resumeBenchmark(parseOptions(arguments.dropFirst(), known: ["dir"]))
 case "memory":
     memoryBenchmark(parseOptions(arguments.dropFirst(), known: ["dir", "small-mib", "large-mib"]))
+case "raw-device":
+    rawDevice(parseOptions(arguments.dropFirst(), known: ["link", "role", "bytes", "file"]))
+case "raw-host":
+    rawHost(parseOptions(arguments.dropFirst(), known: ["device", "role", "bytes", "file"]))
 case "-h", "--help", "help":
     print(usage)
 default:
