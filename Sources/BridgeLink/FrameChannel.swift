@@ -55,20 +55,5 @@ public final class FrameChannel: Sendable {
         }
     }
 
-    /// Sends `bytes` as the data frames of `stream` (small chunks on serial lines, large elsewhere),
-    /// the last flagged, calling `progress(sent, total)` as it goes.
-    public func sendData(_ bytes: [UInt8], stream: UInt32, progress: (Int, Int) -> Void = { _, _ in }) throws(LinkError) {
-        let chunk = link.framing == .cobs ? 4096 : 256 * 1024
-        var offset = 0
-        progress(0, bytes.count)
-        repeat {
-            let end = min(offset + chunk, bytes.count)
-            try send(Frame(type: .data, id: stream, offset: UInt64(offset), flags: end == bytes.count ? .last : [],
-                           payload: Array(bytes[offset..<end])))
-            offset = end
-            progress(offset, bytes.count)
-        } while offset < bytes.count
-    }
-
     public func close() { link.close() }
 }
