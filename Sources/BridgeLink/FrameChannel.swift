@@ -26,6 +26,11 @@ public final class FrameChannel: Sendable {
         try link.send(FrameEncoder.encode(frame, framing: link.framing))
     }
 
+    /// Sends bytes already encoded for this link's framing (``FrameEncoder/encodeData(id:offset:flags:payloadCount:framing:fill:)``).
+    public func sendEncoded(_ bytes: [UInt8]) throws(LinkError) {
+        try link.send(bytes)
+    }
+
     /// The next decoded event, or `nil` when `timeout` passes with no complete frame.
     public func receiveEvent(timeout: Duration) throws(LinkError) -> DecodeEvent? {
         let clock = ContinuousClock()

@@ -18,10 +18,10 @@ struct SenderChain {
     }
 
     /// Notes `bytes`, sent at `offset` (never beyond the bytes already sent once).
-    mutating func sent(_ bytes: [UInt8], at offset: UInt64) {
+    mutating func sent(_ bytes: UnsafeRawBufferPointer, at offset: UInt64) {
         let reached = frontier.chain.offset
         guard known == nil, offset <= reached, offset + UInt64(bytes.count) > reached else { return }
-        bytes.withUnsafeBytes { frontier.absorb(UnsafeRawBufferPointer(rebasing: $0[Int(reached - offset)...])) }
+        frontier.absorb(UnsafeRawBufferPointer(rebasing: bytes[Int(reached - offset)...]))
     }
 
     /// The chain at `offset`, a point already sent.

@@ -37,7 +37,6 @@ public final class StreamSender: Sendable {
     public func run() throws(StreamError) -> StreamResult {
         var state = try start()
         let size = source.size
-        var buffer = [UInt8](repeating: 0, count: configuration.chunkSize)
         var sentLast = false
         while !state.finished {
             if sentLast || state.position >= state.credit {
@@ -48,15 +47,25 @@ public final class StreamSender: Sendable {
             let position = state.position
             let count = Int(min(UInt64(configuration.chunkSize), size - position, state.credit - position))
             let last = position + UInt64(count) == size
-            if buffer.count != count { buffer = [UInt8](repeating: 0, count: count) }
-            try readSource(at: position, into: &buffer)
-            state.chain.sent(buffer, at: position)
+            // The source is read straight into the frame's bytes.
+            var readFailure: StreamError?
+            let frame = FrameEncoder.encodeData(
+                id: streamID, offset: position, flags: last ? .last : [], payloadCount: count, framing: channel.link.framing
+            ) { payload in
+                do throws(StreamError) {
+                    try source.read(at: position, into: payload)
+                    state.chain.sent(UnsafeRawBufferPointer(payload), at: position)
+                } catch {
+                    readFailure = error
+                }
+            }
+            if let readFailure { throw readFailure }
             state.position += UInt64(count)
             state.sentEnds.append(state.position)
             if state.sentEnds.count > inFlightLimit { state.sentEnds.removeFirst(state.sentEnds.count / 2) }
             state.bytesSent += UInt64(count)
             do {
-                try channel.send(StreamWire.frame(.data(offset: position, payload: buffer, last: last), stream: streamID))
+                try channel.sendEncoded(frame)
             } catch {
                 throw StreamError(error)
             }

@@ -7,39 +7,53 @@ public enum FrameEncoder {
     /// bytes (the leading one ends any noise that came before, so it cannot spoil this frame). Traps if the payload is longer than `Frame.maxPayload`.
     public static func encode(_ frame: Frame, framing: Framing) -> [UInt8] {
         let raw = encodeRaw(frame)
-        switch framing {
-        case .raw:
-            return raw
-        case .cobs:
-            return raw.withUnsafeBytes { COBS.encode($0, delimited: true) }
-        }
+        return framing == .raw ? raw : raw.withUnsafeBytes { COBS.encode($0, delimited: true) }
+    }
+
+    /// A data frame of `payloadCount` bytes that `fill` writes straight into the frame's own bytes:
+    /// a large payload is never copied on its way to the link (`.raw`); `.cobs` then encodes it.
+    public static func encodeData(
+        id: UInt32, offset: UInt64, flags: FrameFlags, payloadCount: Int, framing: Framing,
+        fill: (UnsafeMutableRawBufferPointer) -> Void
+    ) -> [UInt8] {
+        let raw = build(type: .data, version: Frame.currentVersion, flags: flags, id: id, offset: offset,
+                        payloadCount: payloadCount, fill: fill)
+        return framing == .raw ? raw : raw.withUnsafeBytes { COBS.encode($0, delimited: true) }
     }
 
     static func encodeRaw(_ frame: Frame) -> [UInt8] {
-        let length = frame.payload.count
-        precondition(length <= Frame.maxPayload, "frame payload of \(length) bytes exceeds Frame.maxPayload")
-        var out = [UInt8]()
-        out.reserveCapacity(Frame.headerSize + length + Frame.trailerSize)
-        out.append(Frame.magic.0)
-        out.append(Frame.magic.1)
-        out.append(frame.version)
-        out.append(frame.type.rawValue)
-        appendLittleEndian(frame.flags.rawValue, to: &out)
-        appendLittleEndian(frame.id, to: &out)
-        appendLittleEndian(frame.offset, to: &out)
-        appendLittleEndian(UInt32(length), to: &out)
-        let headerCRC = out.withUnsafeBytes { CRC32C.checksum($0) }
-        appendLittleEndian(headerCRC, to: &out)
-        out.append(contentsOf: frame.payload)
-        // Seeded with the header's CRC, so that a header can never pass as another frame's payload.
-        let payloadCRC = frame.payload.withUnsafeBytes { CRC32C.update(headerCRC, $0) }
-        appendLittleEndian(payloadCRC, to: &out)
-        return out
+        frame.payload.withUnsafeBytes { payload in
+            build(type: frame.type, version: frame.version, flags: frame.flags, id: frame.id, offset: frame.offset,
+                  payloadCount: payload.count) { $0.copyMemory(from: payload) }
+        }
     }
 
-    private static func appendLittleEndian<T: FixedWidthInteger>(_ value: T, to out: inout [UInt8]) {
-        var v = value.littleEndian
-        withUnsafeBytes(of: &v) { out.append(contentsOf: $0) }
+    /// Header, payload (written by `fill`), payload CRC.
+    private static func build(
+        type: FrameType, version: UInt8, flags: FrameFlags, id: UInt32, offset: UInt64, payloadCount: Int,
+        fill: (UnsafeMutableRawBufferPointer) -> Void
+    ) -> [UInt8] {
+        precondition(payloadCount <= Frame.maxPayload, "frame payload of \(payloadCount) bytes exceeds Frame.maxPayload")
+        let total = Frame.headerSize + payloadCount + Frame.trailerSize
+        return [UInt8](unsafeUninitializedCapacity: total) { buffer, written in
+            let out = UnsafeMutableRawBufferPointer(buffer)
+            out[0] = Frame.magic.0
+            out[1] = Frame.magic.1
+            out[2] = version
+            out[3] = type.rawValue
+            out.storeBytes(of: flags.rawValue.littleEndian, toByteOffset: 4, as: UInt16.self)
+            out.storeBytes(of: id.littleEndian, toByteOffset: 6, as: UInt32.self)
+            out.storeBytes(of: offset.littleEndian, toByteOffset: 10, as: UInt64.self)
+            out.storeBytes(of: UInt32(payloadCount).littleEndian, toByteOffset: 18, as: UInt32.self)
+            let headerCRC = CRC32C.checksum(UnsafeRawBufferPointer(rebasing: out[0..<22]))
+            out.storeBytes(of: headerCRC.littleEndian, toByteOffset: 22, as: UInt32.self)
+            let payload = UnsafeMutableRawBufferPointer(rebasing: out[Frame.headerSize..<(Frame.headerSize + payloadCount)])
+            fill(payload)
+            // Seeded with the header's CRC, so that a header can never pass as another frame's payload.
+            let payloadCRC = CRC32C.update(headerCRC, UnsafeRawBufferPointer(payload))
+            out.storeBytes(of: payloadCRC.littleEndian, toByteOffset: Frame.headerSize + payloadCount, as: UInt32.self)
+            written = total
+        }
     }
 }
 
