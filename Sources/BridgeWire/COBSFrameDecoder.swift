@@ -1,3 +1,5 @@
+import Glibc
+
 /// Decodes COBS-framed frames (serial lines): each frame COBS-encoded and followed by one zero
 /// byte. Every segment between zeros stands alone, so the decoder is back in step at the next
 /// zero after any damage. See docs/protocol.md, "Serial framing (COBS)".
@@ -25,6 +27,24 @@ public struct COBSFrameDecoder: FrameDecoder {
         buffer.append(contentsOf: bytes)
     }
 
+    /// Keeps `bytes` as the buffer when nothing is left over from earlier input: no copy.
+    public mutating func feed(consuming bytes: [UInt8]) {
+        if start == buffer.count {
+            buffer = bytes
+            start = 0
+            scanned = 0
+        } else {
+            bytes.withUnsafeBytes { feed($0) }
+        }
+    }
+
+    /// The index of the first zero in `all[from..<end]`, or `end` (memchr: this scan sees every
+    /// byte of a serial line).
+    private static func zero(in all: UnsafeRawBufferPointer, from: Int, before end: Int) -> Int {
+        guard from < end, let base = all.baseAddress, let found = memchr(base + from, 0, end - from) else { return max(from, end) }
+        return UnsafeRawPointer(found) - base
+    }
+
     public mutating func next() -> DecodeEvent? {
         let event = buffer.withUnsafeBytes { step($0) }
         compact()
@@ -34,8 +54,7 @@ public struct COBSFrameDecoder: FrameDecoder {
     private mutating func step(_ all: UnsafeRawBufferPointer) -> DecodeEvent? {
         while true {
             if skipping {
-                var i = start
-                while i < all.count && all[i] != 0 { i += 1 }
+                let i = Self.zero(in: all, from: start, before: all.count)
                 discardedBytes += i - start
                 guard i < all.count else {
                     start = i
@@ -49,8 +68,7 @@ public struct COBSFrameDecoder: FrameDecoder {
             }
             // Look for the delimiter, but no further than the longest valid segment.
             let limit = min(all.count, start + Self.maxSegmentSize + 1)
-            var i = scanned
-            while i < limit && all[i] != 0 { i += 1 }
+            let i = Self.zero(in: all, from: scanned, before: limit)
             guard i < limit else {
                 scanned = limit
                 if limit - start > Self.maxSegmentSize {
