@@ -97,7 +97,7 @@ public enum BoxOperations {
     static func commitBox(session: DeviceSession, token: String, size: UInt64, chain: ChainHash) throws(BridgeError) {
         let commit = try session.call(.boxImportCommit(token: token, size: size,
                                                        chain: chain.bytes.map { String(format: "%02x", $0) }.joined()),
-                                      timeout: .seconds(120), attempts: 1)
+                                      timeout: .seconds(20), attempts: 6)   // safe to repeat, see commitImport
         switch commit {
         case .ok: return
         case let .failure(failure): throw DeviceSession.failure(failure)

@@ -131,7 +131,9 @@ extension DeviceSession {
 
     /// Applies the staged import in one atomic step on the device.
     public func commitImport(token: String) throws(BridgeError) {
-        let response = try call(.importCommit(token: token), timeout: .seconds(60), attempts: 1)
+        // Asked again when no answer comes: the device answers a repeated commit of the same
+        // reservation ok without applying twice, so a lost answer never ends as a false failure.
+        let response = try call(.importCommit(token: token), timeout: .seconds(10), attempts: 6)
         switch response {
         case .ok: return
         case let .failure(failure): throw Self.failure(failure)

@@ -22,6 +22,8 @@ public enum ControlCommand: Sendable, Equatable {
     case noise(bytes: Int)
     case corrupt(writes: Int)
     case drop(writes: Int)
+    /// The device carries out the next request of this operation but its answer is lost on the line.
+    case loseAnswer(op: String)
     /// A slow line: bytes each way take as long as on a serial cable at this baud rate (nil: full speed).
     case lineSpeed(baud: Int?)
     case state
@@ -47,6 +49,7 @@ public enum ControlCommand: Sendable, Equatable {
     noise BYTES                 fault injection: send BYTES of garbage to the host before the next answer
     corrupt N                   fault injection: flip one bit in each of the next N stream writes to the host
     drop N                      fault injection: drop a run of bytes from each of the next N stream writes to the host
+    lose-answer OP              fault injection: carry out the next OP request (e.g. import-commit) but lose its answer
     line-speed BAUD|off         carry bytes both ways no faster than a serial line at BAUD (10 bits a byte); off: full speed
     state                       print the device status as JSON
     box size BYTES              make the box documents generated content of BYTES (drops imported content)
@@ -63,7 +66,7 @@ public enum ControlCommand: Sendable, Equatable {
             return function
         }
         // Commands are one or two keywords, but for these single keywords that take an argument.
-        let key = ["noise", "corrupt", "drop", "line-speed"].contains(words.first ?? "") ? words[0] : words.prefix(2).joined(separator: " ")
+        let key = ["noise", "corrupt", "drop", "line-speed", "lose-answer"].contains(words.first ?? "") ? words[0] : words.prefix(2).joined(separator: " ")
         let last = words.last ?? ""
         switch (key, words.count) {
         case ("job start", 3): return .jobStart(try function(last))
@@ -98,6 +101,9 @@ public enum ControlCommand: Sendable, Equatable {
         case ("corrupt", 2), ("drop", 2):
             guard let writes = Int(last), (1...100_000).contains(writes) else { throw fail("\(words[0]) takes a count of writes from 1 to 100000") }
             return words[0] == "corrupt" ? .corrupt(writes: writes) : .drop(writes: writes)
+        case ("lose-answer", 2):
+            guard !last.isEmpty, last.allSatisfy({ $0.isLetter || $0 == "-" }) else { throw fail("lose-answer takes an operation such as import-commit") }
+            return .loseAnswer(op: last)
         case ("line-speed", 2):
             if last == "off" { return .lineSpeed(baud: nil) }
             guard let baud = Int(last), (300...100_000_000).contains(baud) else { throw fail("line-speed takes a baud rate from 300 to 100000000, or off") }

@@ -49,14 +49,20 @@ public final class EmulatorServer: Sendable {
                     continue
                 }
                 let response: Response
+                var op = ""
                 do {
                     let request = try Request.decode(frame.payload)
+                    op = request.op
                     logger.debug("request \(request.op)")
                     response = device.handle(request, session: &session)
                 } catch {
                     response = .failure(DeviceFailure(code: .badRequest, message: error.description))
                 }
-                answer(response, to: frame.id)
+                if device.takeLostAnswer(op) {
+                    logger.info("the answer to \(op) is lost on the line (fault injection)")
+                } else {
+                    answer(response, to: frame.id)
+                }
                 if let settings = session.pendingSettings {
                     session.pendingSettings = nil
                     device.runSettingsStream(settings, channel: channel)

@@ -47,6 +47,8 @@ extension VirtualMFP {
         guard let bytes = [UInt8](hexString: chain), let expected = ChainHash(bytes) else {
             throw DeviceFailure(code: .badRequest, message: "box-import-commit needs a 32-byte chain hash in hex")
         }
+        let key = "box \(token) \(size) \(expected)"
+        if alreadyCommitted(key) { return .ok }   // asked again: the answer was lost
         do {
             try box.applyStaged(expectedSize: size, expectedChain: expected)
         } catch {
@@ -55,6 +57,7 @@ extension VirtualMFP {
         try mutate { core in
             core.state.boxStagingTransfer = nil
             core.state.boxGeneration = (core.state.boxGeneration ?? 0) + 1
+            core.lastCommit = key
         }
         logger.notice("box documents applied (\(size) bytes)")
         return .ok

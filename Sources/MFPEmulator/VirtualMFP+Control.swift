@@ -78,6 +78,8 @@ extension VirtualMFP {
                 core.pendingDrops += writes
             case let .lineSpeed(baud):
                 core.lineSpeed = baud
+            case let .loseAnswer(op):
+                core.loseAnswerTo = op
             case .unlockLogins:
                 core.state.failedLogins = 0
                 core.state.lockedUntil = nil

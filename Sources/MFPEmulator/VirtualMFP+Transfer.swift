@@ -112,6 +112,7 @@ extension VirtualMFP {
 
     func importCommit(token: String) throws -> Response {
         try requireReservation(token, for: ["import"])
+        if alreadyCommitted("import \(token)") { return .ok }   // asked again: the answer was lost
         guard try settings.stagedTokens().contains(token) else {
             throw DeviceFailure(code: .badRequest, message: "nothing staged for \(token); stage the import first")
         }
@@ -127,6 +128,7 @@ extension VirtualMFP {
                 core.state.securityPolicyPasswordHash = hash
             }
             core.stagedPolicyHash = nil
+            core.lastCommit = "import \(token)"
         }
         logger.notice("import \(token) applied")
         return .ok

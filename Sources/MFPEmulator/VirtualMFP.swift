@@ -50,6 +50,11 @@ public final class VirtualMFP: Sendable {
         var streaming = false
         /// R10: the policy password a staged import sets when committed.
         var stagedPolicyHash: (token: String, hash: String)?
+        /// The last commit carried out ("import TOKEN", "box TOKEN SIZE CHAIN"): the same commit
+        /// asked again (its answer was lost) is answered ok, not carried out twice.
+        var lastCommit: String?
+        /// Fault injection: the operation whose next answer is lost.
+        var loseAnswerTo: String?
     }
 
     /// Per-connection state: who logged in, and the nonce of the pending challenge.
@@ -137,6 +142,20 @@ public final class VirtualMFP: Sendable {
             expireReservation(&core)
             return makeStatus(core)
         }
+    }
+
+    /// True (once) when the answer to this operation is to be lost (`emulate-ctl lose-answer OP`).
+    func takeLostAnswer(_ op: String) -> Bool {
+        core.withLock { core in
+            guard core.loseAnswerTo == op else { return false }
+            core.loseAnswerTo = nil
+            return true
+        }
+    }
+
+    /// A commit asked again after it was carried out (the host lost the answer): true if `key` was the last one.
+    func alreadyCommitted(_ key: String) -> Bool {
+        core.withLock { $0.lastCommit == key }
     }
 
     /// Takes the garbage a `noise` command asked for (random bytes, zeros and frame magic mixed in).

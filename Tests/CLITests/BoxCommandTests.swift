@@ -78,6 +78,19 @@ struct BoxCommandTests {
         #expect(try boxDigest(target) == (try boxDigest(source)))
     }
 
+    @Test("A restore whose commit answer is lost asks again and succeeds; the device applies it once")
+    func lostCommitAnswer() throws {
+        let source = try RunningEmulator(profile: "aurora-c5560", socket: true)
+        let target = try RunningEmulator(profile: "aurora-c5540")
+        let work = try CommandRunner.temporaryDirectory()
+        let backup = work + "/box.mfpbox"
+        #expect(try run(source, ["box-backup", "--device", source.address, "-o", backup]).status == 0)
+        #expect(try target.control("lose-answer box-import-commit").status == 0)
+        let restored = try run(target, ["box-restore", "--device", target.address, backup, "--yes"])
+        #expect(restored.status == 0, "a lost commit answer ended as a failure: \(restored.stderr)")
+        #expect(try boxDigest(target) == (try boxDigest(source)))
+    }
+
     @Test("Flipped bits and dropped bytes inside box streams, both ways and on both links, are ridden out: results identical", arguments: [false, true])
     func lineFaults(socket: Bool) throws {
         let source = try RunningEmulator(profile: "aurora-c5560", socket: socket)

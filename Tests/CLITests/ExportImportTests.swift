@@ -102,6 +102,22 @@ struct ExportImportTests {
         #expect(try digests(target) == before)
     }
 
+    @Test("R3: an import whose commit answer is lost asks again: exit 0, the machine has the new settings, applied once")
+    func lostCommitAnswer() throws {
+        let source = try RunningEmulator(profile: "aurora-c5540")
+        let target = try RunningEmulator(profile: "aurora-c5560")
+        let bundle = try export(source, "lost-answer", ["--category", "address-book"])
+        let before = try digests(target)
+        #expect(try target.control("lose-answer import-commit").status == 0)
+        let applied = try importing(target, bundle)
+        #expect(applied.status == 0, "a lost commit answer ended as a failure: \(applied.stderr)")
+        let after = try digests(target)
+        #expect(after != before)
+        // The same bundle again changes nothing more: the first apply was whole.
+        #expect(try importing(target, bundle).status == 0)
+        #expect(try digests(target) == after)
+    }
+
     @Test("R9: into the series sibling, class A categories are skipped and named; class B and C import")
     func seriesSibling() throws {
         let source = try RunningEmulator(profile: "aurora-c5540")
