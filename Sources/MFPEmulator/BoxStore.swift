@@ -245,13 +245,14 @@ public final class BoxStore: Sendable {
     ///
     /// A staged import is kept.
     public func regenerate(size: UInt64, seed: UInt64) throws {
+        // The block index first (it reads the content once), so that the next export has it.
+        let index = try BlockChainIndex.of(GeneratedBoxSource(size: size, seed: seed)).index
         try state.withLock { state in
             let content = BoxContent.generated(size: size, seed: seed)
             try DurableFile.write(try BoxManifest(content).encoded(), to: manifestPath)
-            state = State(content: content)
+            state = State(content: content, index: index)
             try removeStraySlots(keeping: content)
         }
-        indexInBackground(.generated(size: size, seed: seed))
     }
 
     /// The chain hash of the current content (reads it all: for tests and the fault campaign's invariant checks).

@@ -173,9 +173,12 @@ import Testing
         #expect(try Self.files(directory) == ["manifest.json", "slot-a"])
 
         // Regenerating drops the imported content; the next open finds the generated box.
-        try reopened.regenerate(size: 5_000, seed: 9)
+        try reopened.regenerate(size: (2 << 20) + 5_000, seed: 9)
         #expect(try Self.files(directory) == ["manifest.json"])
-        let generatedChain = try Self.open(try temporaryDirectory(), seed: 9, size: 5_000).contentChain()
+        // The new content's block index is known at once, and it is the content's own.
+        let regenerated = try #require(try reopened.source() as? IndexedSource)
+        #expect(regenerated.chainIndex == (try BlockChainIndex.of(regenerated.base).index))
+        let generatedChain = try Self.open(try temporaryDirectory(), seed: 9, size: (2 << 20) + 5_000).contentChain()
         #expect(try reopened.contentChain() == generatedChain)
         #expect(try Self.open(directory).contentChain() == generatedChain)
     }
