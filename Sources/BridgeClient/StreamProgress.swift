@@ -38,4 +38,7 @@ struct ProgressSource: StreamSource {
         try base.read(at: offset, into: buffer)
         report(Int(offset) + buffer.count, Int(size))
     }
+
+    /// The base's: wrapping a source must not make its sender hash what it already knows.
+    var chainIndex: BlockChainIndex? { base.chainIndex }
 }

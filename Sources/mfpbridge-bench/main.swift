@@ -4,7 +4,7 @@
 //   mfpbridge-bench crc [--mib N] [--rounds R]
 //   mfpbridge-bench fuzz [--inputs N] [--seed S] [--jobs J]
 //   mfpbridge-bench transfer [--socket-mib N] [--pty-mib N] [--rounds R] [--dir PATH]
-//   mfpbridge-bench transfer-one [--link socket|pty] [--mode raw|engine|unchecked|hashing] [--mib N] [--repeat N]
+//   mfpbridge-bench transfer-one [--link socket|pty] [--mode raw|engine|unchecked|hashing|file|journal] [--mib N] [--repeat N]
 //   mfpbridge-bench resume [--dir PATH]
 //   mfpbridge-bench memory [--dir PATH] [--small-mib N] [--large-mib N]
 //   mfpbridge-bench raw-device --link socket:PATH|pty --role send|receive --bytes N [--file PATH]
@@ -28,7 +28,7 @@ let usage = """
     usage: mfpbridge-bench crc [--mib N] [--rounds R]
            mfpbridge-bench fuzz [--inputs N] [--seed S] [--jobs J]
            mfpbridge-bench transfer [--socket-mib N] [--pty-mib N] [--rounds R] [--dir PATH]
-           mfpbridge-bench transfer-one [--link socket|pty] [--mode raw|engine|unchecked|hashing] [--mib N] [--repeat N]
+           mfpbridge-bench transfer-one [--link socket|pty] [--mode raw|engine|unchecked|hashing|file|journal] [--mib N] [--repeat N]
            mfpbridge-bench resume [--dir PATH]
            mfpbridge-bench memory [--dir PATH] [--small-mib N] [--large-mib N]
            mfpbridge-bench raw-device --link socket:PATH|pty --role send|receive --bytes N [--file PATH]
@@ -241,7 +241,9 @@ func rawRun(_ kind: BenchLink, source: GeneratedSource, path: String, chunk: Int
     let receiving = Background { () -> Bool in
         var at: UInt64 = 0
         while at < size {
-            guard let bytes = try? device.receive(maxBytes: 1 << 20, timeout: .seconds(10)), !bytes.isEmpty else { return false }
+            // Reads as large as the engine's (FrameChannel): 1 MiB on a socket, 64 KiB on a pty.
+            guard let bytes = try? device.receive(maxBytes: kind == .socket ? 1 << 20 : 64 << 10, timeout: .seconds(10)),
+                  !bytes.isEmpty else { return false }
             bytes.withUnsafeBytes { b in _ = pwrite(fd, b.baseAddress, b.count, off_t(at)) }
             at += UInt64(bytes.count)
         }
@@ -313,7 +315,7 @@ func transferOne(_ options: [String: String]) {
     let kind = BenchLink(rawValue: options["link"] ?? "socket") ?? .socket
     let source = GeneratedSource(size: UInt64(integer(options, "mib", default: 256) as Int) << 20, seed: 42)
     let folder = benchFolder(options)
-    defer { removePart(folder + "/engine"); unlink(folder + "/raw"); rmdir(folder) }
+    defer { removePart(folder + "/engine"); unlink(folder + "/raw"); unlink(folder + "/source"); unlink(folder + "/journal"); rmdir(folder) }
     var configuration = StreamConfiguration.forLink(kind == .socket ? .raw : .cobs)
     configuration.checkpointBytes = max(UInt64(1 << 20), source.size / 8)
     let indexed: IndexedSource
@@ -327,6 +329,32 @@ func transferOne(_ options: [String: String]) {
             configuration.checkpointBytes = .max
             configuration.checkpointInterval = nil
             run = timed { engineRun(kind, source: indexed, path: folder + "/engine", configuration: configuration).seconds }
+        case "file":
+            // The sender reads a file (as box-restore does), its block index known.
+            let path = folder + "/source"
+            if access(path, F_OK) != 0 {
+                let fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+                var buffer = [UInt8](repeating: 0, count: 1 << 20)
+                var at: UInt64 = 0
+                while at < source.size {
+                    buffer.withUnsafeMutableBytes { try? source.read(at: at, into: $0) }
+                    _ = buffer.withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, off_t(at)) }
+                    at += UInt64(buffer.count)
+                }
+                fsync(fd)
+                close(fd)
+            }
+            let file: FileSource
+            do { file = try FileSource(path: path) } catch { fail("\(error)") }
+            let fromFile = IndexedSource(file, index: indexed.chainIndex!)
+            run = timed { engineRun(kind, source: fromFile, path: folder + "/engine", configuration: configuration).seconds }
+        case "journal":
+            // The sender journals each acknowledged checkpoint (fsynced), as the commands do.
+            unlink(folder + "/journal")
+            let journal: TransferJournal
+            do { journal = try TransferJournal.open(path: folder + "/journal") } catch { fail("\(error)") }
+            run = timed { engineRun(kind, source: indexed, path: folder + "/engine", configuration: configuration, journal: journal).seconds }
+            journal.close()
         default: run = timed { engineRun(kind, source: indexed, path: folder + "/engine", configuration: configuration).seconds }
         }
         print(format(Double(source.size) / run.wall / 1e6, 1), "MB/s", format(run.cpu / Double(source.size) * 1e9, 2), "CPU ns/byte")
