@@ -4,9 +4,12 @@ import Glibc
 /// A serial port (or a pty slave) in raw 8N1 mode: 8 data bits, no parity, one stop bit, no
 /// hardware or software flow control, no echo, no line editing, no signals, no CR/LF translation.
 ///
-/// The port is opened for exclusive use: `flock` (other well-behaved programs see it busy) plus
-/// `TIOCEXCL` (the kernel refuses further opens by unprivileged programs); `close()` clears
-/// `TIOCEXCL` again so the next program can open the port.
+/// The port is opened for exclusive use: `flock` (other well-behaved programs see it busy) plus,
+/// on a real serial port, `TIOCEXCL` (the kernel refuses further opens by unprivileged programs);
+/// `close()` clears `TIOCEXCL` again, and the kernel clears it when the last descriptor of the port
+/// closes (a killed bridge). Not on a pseudo-terminal: its other side (an emulator) keeps the
+/// slave open, so the flag of a killed bridge would lock every later unprivileged bridge out;
+/// there `flock`, which the kernel drops with the process, is the guard.
 public final class SerialLink: Link {
     /// The rates Linux defines B-constants for (B50 ... B4000000).
     public static let standardBaudRates: [Int] = baudConstants.map(\.rate)
@@ -43,11 +46,13 @@ public final class SerialLink: Link {
             throw LinkError(error, path: path)
         }
         // A regular file or a directory opens fine but is not a port: say so before locking it.
+        let pseudoTerminal: Bool
         do throws(SyscallError) {
             let info = try Syscall.fstat(fd.raw)
             if info.st_mode & S_IFMT != S_IFCHR {
                 throw SyscallError(call: "open", errno: ENOTTY)
             }
+            pseudoTerminal = isPseudoTerminalSlave(info.st_rdev)
         } catch {
             throw LinkError(error, path: path)
         }
@@ -56,10 +61,12 @@ public final class SerialLink: Link {
         } catch {
             throw LinkError(error, path: path)   // EWOULDBLOCK -> .busy
         }
-        do throws(SyscallError) {
-            try Syscall.setExclusive(fd.raw)
-        } catch {
-            throw LinkError(error, path: path)   // ENOTTY -> .notATerminal
+        if !pseudoTerminal {
+            do throws(SyscallError) {
+                try Syscall.setExclusive(fd.raw)
+            } catch {
+                throw LinkError(error, path: path)   // ENOTTY -> .notATerminal
+            }
         }
         try configureRaw(fd.raw, speed: speed, baudRate: baudRate, path: path)
         let descriptor = try LinkDescriptor(fd, kind: .terminal, address: address) { fd in
@@ -67,6 +74,12 @@ public final class SerialLink: Link {
             try? Syscall.clearExclusive(fd)
         }
         return SerialLink(path: path, baudRate: baudRate, descriptor: descriptor)
+    }
+
+    /// Unix 98 pseudo-terminal slaves (`/dev/pts/N`) have major numbers 136 to 143.
+    static func isPseudoTerminalSlave(_ device: dev_t) -> Bool {
+        let major = ((device >> 8) & 0xfff) | ((device >> 32) & ~0xfff)
+        return (136...143).contains(major)
     }
 
     public func send(_ bytes: [UInt8]) throws(LinkError) {

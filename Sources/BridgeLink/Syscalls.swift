@@ -161,6 +161,12 @@ enum Syscall {
         _ = try valueOrErrno("ioctl(TIOCNXCL)") { mfpb_tty_clear_exclusive(fd) }
     }
 
+    static func isExclusive(_ fd: Int32) throws(SyscallError) -> Bool {
+        var exclusive: Int32 = 0
+        _ = try valueOrErrno("ioctl(TIOCGEXCL)") { mfpb_tty_get_exclusive(fd, &exclusive) }
+        return exclusive != 0
+    }
+
     /// A new pseudo-terminal whose slave starts with `settings`: (master, slave, slave path).
     /// glibc's `openpty` does posix_openpt, grantpt, unlockpt and ptsname_r (which Swift's Glibc
     /// module does not export) and opens the slave. Both ends come back blocking and inheritable:

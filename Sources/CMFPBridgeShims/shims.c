@@ -114,6 +114,7 @@ uint32_t mfpb_crc32c_hw_update(uint32_t crc, const uint8_t *bytes, size_t count)
 
 int mfpb_tty_set_exclusive(int fd) { return ioctl(fd, TIOCEXCL); }
 int mfpb_tty_clear_exclusive(int fd) { return ioctl(fd, TIOCNXCL); }
+int mfpb_tty_get_exclusive(int fd, int *exclusive) { return ioctl(fd, TIOCGEXCL, exclusive); }
 int mfpb_tty_bytes_waiting(int fd, int *count) { return ioctl(fd, FIONREAD, count); }
 
 int mfpb_posix_openpt(int flags) { return posix_openpt(flags); }

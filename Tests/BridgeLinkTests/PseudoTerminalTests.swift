@@ -86,6 +86,24 @@ import BridgeWire
         second.close()
     }
 
+    /// The emulator keeps its pty's slave open, so a TIOCEXCL flag left by a killed bridge would
+    /// lock every later unprivileged bridge out: on a pty the bridge relies on flock alone, which
+    /// the kernel drops with the process. (Root ignores TIOCEXCL, so the flag itself is checked.)
+    @Test func aPtyIsGuardedByFlockAloneSoAKilledBridgeLeavesItUsable() throws {
+        let device = try PseudoTerminal.open()
+        defer { device.close() }
+        let host = try SerialLink.open(path: device.slavePath)
+        defer { host.close() }
+        let probe = open(device.slavePath, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC)
+        #expect(probe >= 0)
+        defer { close(probe) }
+        #expect(try Syscall.isExclusive(probe) == false, "the pty was left exclusive")
+        #expect(linkError { _ = try SerialLink.open(path: device.slavePath) }?.code == .busy)
+        var info = stat()
+        #expect(stat(device.slavePath, &info) == 0 && SerialLink.isPseudoTerminalSlave(info.st_rdev))
+        #expect(stat("/dev/null", &info) == 0 && !SerialLink.isPseudoTerminalSlave(info.st_rdev))
+    }
+
     @Test func missingPortIsNotFound() {
         for path in ["/dev/mfpb-no-such-port", "/dev/null/ttyUSB0"] {
             let error = linkError { _ = try SerialLink.open(path: path) }

@@ -14,6 +14,7 @@ uint32_t mfpb_crc32c_hw_update(uint32_t crc, const uint8_t *bytes, size_t count)
 // Each returns what ioctl returns (-1 with errno set on failure).
 int mfpb_tty_set_exclusive(int fd);      // TIOCEXCL
 int mfpb_tty_clear_exclusive(int fd);    // TIOCNXCL
+int mfpb_tty_get_exclusive(int fd, int *exclusive);   // TIOCGEXCL
 int mfpb_tty_bytes_waiting(int fd, int *count); // FIONREAD
 
 
