@@ -30,15 +30,19 @@ public final class DeviceSession: @unchecked Sendable {
     public func call(_ request: Request, timeout: Duration = .seconds(3), attempts: Int = 3) throws(BridgeError) -> Response {
         exchange.lock()
         defer { exchange.unlock() }
+        // Every try of this call: a late answer to an earlier try is the answer to the same
+        // request (a slow commit that failed must not be lost behind its retry).
+        var tries: Set<UInt32> = [0]
         for attempt in 1...attempts {
             let id = nextID
             nextID &+= 1
+            tries.insert(id)
             do {
                 try channel.send(Frame(type: .request, id: id, payload: request.encoded()))
                 let clock = ContinuousClock()
                 let deadline = clock.now.advanced(by: timeout)
                 while let frame = try channel.receive(timeout: clock.now.duration(to: deadline)) {
-                    guard frame.type == .response, frame.id == id || frame.id == 0 else { continue }
+                    guard frame.type == .response, tries.contains(frame.id) else { continue }
                     do {
                         return try Response.decode(frame.payload)
                     } catch {

@@ -14,6 +14,8 @@ final class ChainHasher: @unchecked Sendable {
     private let limit: Int
     private var points: [UInt64: ChainPoint] = [:]
     private var stopping = false
+    /// The hashing thread waits for work (only then is it worth a wake-up).
+    private var idle = false
     private var chain: StreamChain
 
     init(start: StreamChain, limit: Int = 16 << 20) {
@@ -32,7 +34,7 @@ final class ChainHasher: @unchecked Sendable {
         queued += bytes.count - skip
         // Wake the hashing thread for a batch, not for every small frame of a serial line: each
         // wake-up is a context switch.
-        if mark || queued >= Self.batch { condition.broadcast() }
+        if idle && (mark || queued >= Self.batch) { condition.broadcast() }
         condition.unlock()
     }
 
@@ -59,7 +61,11 @@ final class ChainHasher: @unchecked Sendable {
     private func loop() {
         while true {
             condition.lock()
-            while (queue.isEmpty || (queued < Self.batch && !queue.contains(where: \.mark))) && !stopping { condition.wait() }
+            while (queue.isEmpty || (queued < Self.batch && !queue.contains(where: \.mark))) && !stopping {
+                idle = true
+                condition.wait()
+            }
+            idle = false
             if stopping {
                 condition.unlock()
                 return

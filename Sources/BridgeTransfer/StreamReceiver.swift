@@ -195,6 +195,7 @@ final class CheckpointWorker: @unchecked Sendable {
     private var stopping = false
     private var failure: StreamError?
     private var done = 0
+    private var exited = false
 
     init(sink: any DurableSink, channel: FrameChannel, streamID: UInt32, transferID: UInt64) {
         self.sink = sink
@@ -238,14 +239,22 @@ final class CheckpointWorker: @unchecked Sendable {
         if let failure { throw failure }
     }
 
+    /// Stops the thread and waits until it has left the sink alone (the caller closes it next).
     func stop() {
         condition.lock()
         stopping = true
         condition.broadcast()
+        while !exited { condition.wait() }
         condition.unlock()
     }
 
     private func loop() {
+        defer {
+            condition.lock()
+            exited = true
+            condition.broadcast()
+            condition.unlock()
+        }
         while true {
             condition.lock()
             while pending == nil && !stopping { condition.wait() }
@@ -278,7 +287,7 @@ final class CheckpointWorker: @unchecked Sendable {
 
             condition.lock()
             busy = false
-            if failure == nil { done += 1 }
+            if failure == nil && point != nil { done += 1 }
             if self.failure == nil { self.failure = failure }
             condition.broadcast()
             let stop = self.failure != nil
