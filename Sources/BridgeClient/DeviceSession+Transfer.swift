@@ -120,8 +120,8 @@ extension DeviceSession {
             logger.info("stream ended without its final acknowledgement (\(interruption.message)); asking the device to check and stage")
             do {
                 return StagedImport(plan: try stage(token: token), resumedFrom: 0)
-            } catch let refusal where refusal.status == .incompatible {
-                throw refusal   // it all arrived, and the device's rules refuse it
+            } catch let refusal where refusal.status != .interrupted && refusal.status != .unreachable {
+                throw refusal   // the device answered: its rules refuse it, or it arrived damaged and was dropped
             } catch {
                 throw interruption   // incomplete, or the device is gone: resumable
             }

@@ -130,6 +130,7 @@ public final class DeviceSession: @unchecked Sendable {
         case .authenticationRequired, .authenticationFailed, .lockedOut, .notAdministrator: .authentication
         case .refused, .busy, .notReserved: .refusedByDeviceState
         case .incompatible: .incompatible
+        case .incomplete: .interrupted
         case .unsupportedVersion, .badRequest, .damaged: .failure
         }
         let prefix = failure.rule.map { "\($0.rawValue): " } ?? ""

@@ -93,6 +93,8 @@ public struct DeviceFailure: Codable, Sendable, Equatable, Error, CustomStringCo
         case incompatible
         /// The transferred content did not match its size or digest.
         case damaged
+        /// The transferred content has not all arrived: what did is kept, a rerun continues it.
+        case incomplete
     }
 
     public var code: Code

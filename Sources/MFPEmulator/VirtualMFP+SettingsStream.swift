@@ -59,7 +59,7 @@ extension VirtualMFP {
         guard let last = part.checkpoints().last, last.transferID == incoming.transferID,
               last.point.offset == UInt64(incoming.size), last.totalSize == UInt64(incoming.size) else {
             let durable = part.checkpoints().last { $0.transferID == incoming.transferID }?.point.offset ?? 0
-            throw DeviceFailure(code: .damaged, message: "the import content is incomplete (\(durable) of \(incoming.size) bytes arrived); nothing was changed: run the import again to continue")
+            throw DeviceFailure(code: .incomplete, message: "the import content is incomplete (\(durable) of \(incoming.size) bytes arrived); nothing was changed: run the import again to continue")
         }
         let bytes = try part.read(at: 0, count: incoming.size)
         guard bytes.count == incoming.size, SettingsStream.digest(bytes) == incoming.sha256 else {

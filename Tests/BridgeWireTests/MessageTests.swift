@@ -33,6 +33,7 @@ import Testing
             .reserved(token: "t", expiresInSeconds: 30), .ok,
             .failure(DeviceFailure(code: .refused, message: "no", rule: .r5,
                                    blockers: [Blocker(rule: .r5, code: "error-code", message: "E602-0001")])),
+            .failure(DeviceFailure(code: .incomplete, message: "40000 of 100000 bytes arrived")),
         ]
         for response in responses {
             #expect(try Response.decode(response.encoded()) == response)

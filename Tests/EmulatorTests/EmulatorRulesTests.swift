@@ -136,6 +136,14 @@ struct EmulatorRulesTests {
         #expect(!exported.snapshot[.personalSettings].isEmpty)
     }
 
+    /// A transfer the device has not all received is resumable (exit 8, run the same command
+    /// again); one that arrived damaged was dropped and is a plain failure (exit 1).
+    @Test("R3: the device's incomplete and damaged answers map to exit 8 and exit 1")
+    func incompleteIsResumable() {
+        #expect(DeviceSession.failure(DeviceFailure(code: .incomplete, message: "half")).status == .interrupted)
+        #expect(DeviceSession.failure(DeviceFailure(code: .damaged, message: "digest")).status == .failure)
+    }
+
     @Test("Jobs, error codes and power survive an emulator restart; a shutdown comes back ready")
     func persistence() throws {
         let directory = try temporaryDirectory()
