@@ -42,7 +42,9 @@ public final class BoxStore: Sendable {
         /// The summary of imported content, computed once per content.
         var importedSummary: (documents: Int, bytes: UInt64)?
         /// The chain at every 1 MiB block of the content, as a device keeps a digest per block:
-        /// with it an export hashes nothing while it sends. Nil until known (see ``indexInBackground``).
+        /// with it an export hashes nothing while it sends. Known from when this process set the
+        /// content (``regenerate(size:seed:)``, or an apply's verification); nil after a restart,
+        /// when exports hash as they send (opening never reads the content).
         var index: BlockChainIndex?
 
         init(content: BoxContent, index: BlockChainIndex? = nil) {
@@ -80,7 +82,6 @@ public final class BoxStore: Sendable {
         }
         recovery = try Self.recover(directory: directory, content: content)
         state = Mutex(State(content: content))
-        defer { indexInBackground(content) }
         try removeStraySlots(keeping: content)
         if case .imported(let slot, let size, _) = content {
             var info = stat()
@@ -100,20 +101,6 @@ public final class BoxStore: Sendable {
             }
             return state.index.map { IndexedSource(source, index: $0) } ?? source
         }
-    }
-
-    /// Computes the block index of `content` on a thread of its own and keeps it if the content
-    /// is still current by then; until it is known, exports hash as they send.
-    private func indexInBackground(_ content: BoxContent) {
-        let thread = Thread { [self] in
-            guard let source = try? self.source(), source.chainIndex == nil,
-                  let index = try? BlockChainIndex.of(source).index else { return }
-            state.withLock { state in
-                if state.content == content { state.index = index }
-            }
-        }
-        thread.name = "mfpbridge box index"
-        thread.start()
     }
 
     public func currentSize() throws -> UInt64 {
@@ -257,20 +244,7 @@ public final class BoxStore: Sendable {
 
     /// The chain hash of the current content (reads it all: for tests and the fault campaign's invariant checks).
     public func contentChain() throws -> ChainHash {
-        let source = try source()
-        var chain = StreamChain()
-        let bufferSize = 4 << 20
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: bufferSize, alignment: 16)
-        defer { buffer.deallocate() }
-        var offset: UInt64 = 0
-        while offset < source.size {
-            let count = Int(min(UInt64(bufferSize), source.size - offset))
-            let slice = UnsafeMutableRawBufferPointer(rebasing: buffer[0..<count])
-            try source.read(at: offset, into: slice)
-            chain.absorb(UnsafeRawBufferPointer(slice))
-            offset += UInt64(count)
-        }
-        return chain.digest
+        try BlockChainIndex.of(try source()).chain
     }
 }
 
