@@ -20,7 +20,9 @@ public enum BoxOperations {
     /// Receives the device's box documents into `output.part` (checkpointed), then seals it with
     /// a trailer and publishes it under `output`.
     public static func backup(session: DeviceSession, output: String, now: Date = Date()) throws(BridgeError) -> BackupResult {
-        _ = try session.statusIfIdle(for: "box backup")
+        let status = try session.statusIfIdle(for: "box backup")
+        // Nothing is reserved that cannot be finished here: the folder takes files and has room.
+        try LocalRoom.check(forWriting: output, bytes: status.boxDocumentBytes, alreadyThere: PartFile.existingSize(path: output))
         let token = try session.reserve("box-backup", categories: [.boxDocuments])
         defer { session.release(token) }
         let response = try session.call(.boxExportOpen(token: token), attempts: 1)
@@ -53,12 +55,27 @@ public enum BoxOperations {
 
     /// Sends a verified box payload into the device's durable staging, then has it applied in one
     /// atomic step. `journalPath` keeps the sender's checkpoints so a rerun resumes.
-    public static func restore(session: DeviceSession, payload: any StreamSource, chain: ChainHash, journalPath: String) throws(BridgeError) -> StreamResult {
+    /// What a restore did: sent and applied the documents, or found the machine already holding
+    /// exactly them (a rerun after a commit whose answer was lost): nothing was sent again.
+    public enum RestoreOutcome: Sendable {
+        case applied(StreamResult)
+        case alreadyApplied(at: Date?)
+    }
+
+    /// The transfer id of a box restore: named by its content, so a rerun with the same file resumes it.
+    public static func restoreTransferID(_ chain: ChainHash) -> UInt64 {
+        chain.bytes.prefix(8).reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+    }
+
+    public static func restore(session: DeviceSession, payload: any StreamSource, chain: ChainHash, journalPath: String) throws(BridgeError) -> RestoreOutcome {
+        let transferID = restoreTransferID(chain)
+        // First the truth: a machine that already holds exactly these documents (its answer to an
+        // earlier commit was lost) is not sent them again.
+        let outcome = try session.transferOutcome(operation: "box-restore", transferID: transferID)
+        if outcome.applied { return .alreadyApplied(at: outcome.at) }
         _ = try session.statusIfIdle(for: "box restore")
         let token = try session.reserve("box-restore", categories: [.boxDocuments])
         defer { session.release(token) }
-        // The transfer is named by its content, so a rerun with the same file resumes it.
-        let transferID = chain.bytes.prefix(8).reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
         let response = try session.call(.boxImportBegin(token: token, transferID: transferID, size: payload.size), attempts: 1)
         guard case let .streamReady(stream, _, _, _, _) = response else {
             if case let .failure(failure) = response { throw DeviceSession.failure(failure) }
@@ -81,7 +98,9 @@ public enum BoxOperations {
             session.logger.info("stream ended without its final acknowledgement (\(interruption.message)); asking the device to check and commit")
             do {
                 try commitBox(session: session, token: token, size: payload.size, chain: chain)
-                return StreamResult(size: payload.size, chain: chain, resumedFrom: 0, bytesTransferred: 0, checkpoints: 0)
+                return .applied(StreamResult(size: payload.size, chain: chain, resumedFrom: 0, bytesTransferred: 0, checkpoints: 0))
+            } catch let unknown where unknown.status == .interrupted {
+                throw unknown   // asked to apply, then silence: the outcome is not known
             } catch {
                 // Incomplete, or the device is gone: the interruption stands, resumable.
                 throw interruption
@@ -91,13 +110,18 @@ public enum BoxOperations {
             throw BridgeError(.failure, "the device received other bytes than were sent (chain mismatch); nothing was applied")
         }
         try commitBox(session: session, token: token, size: payload.size, chain: chain)
-        return result
+        return .applied(result)
     }
 
     static func commitBox(session: DeviceSession, token: String, size: UInt64, chain: ChainHash) throws(BridgeError) {
-        let commit = try session.call(.boxImportCommit(token: token, size: size,
+        let commit: Response
+        do {
+            commit = try session.call(.boxImportCommit(token: token, size: size,
                                                        chain: chain.bytes.map { String(format: "%02x", $0) }.joined()),
-                                      timeout: .seconds(20), attempts: 6)   // safe to repeat, see commitImport
+                                      timeout: session.commitPatience, attempts: 6)   // safe to repeat, see commitImport
+        } catch where error.status == .unreachable {
+            throw DeviceSession.unknownOutcome(of: "box restore", error)
+        }
         switch commit {
         case .ok: return
         case let .failure(failure): throw DeviceSession.failure(failure)

@@ -54,7 +54,15 @@ public enum DeviceAddress: Sendable, Equatable, CustomStringConvertible {
             case .emulated: throw LinkError(code: .invalidAddress, message: "emulated addresses are started by the command, not opened")
             }
         } catch {
-            throw BridgeError(.unreachable, "cannot open \(self): \(error.message)")
+            switch error.code {
+            case .ambiguous, .invalidAddress:
+                // A usage error, never "unreachable": waiting would not make the address precise.
+                throw BridgeError(.usage, "\(self): \(error.message)")
+            case .notAllowed:
+                throw BridgeError(.unreachable, error.message)
+            default:
+                throw BridgeError(.unreachable, "cannot open \(self): \(error.message)")
+            }
         }
     }
 }

@@ -46,6 +46,11 @@ extension DeviceSession {
         switch error.code {
         case .link, .timeout:
             BridgeError(.interrupted, "the transfer was interrupted (\(error.message)); what arrived up to the last checkpoint is kept: \(advice.rawValue)")
+        case .cancelled:
+            BridgeError(.failure, "the machine stopped the transfer: \(error.message)")
+        case .file:
+            BridgeError(.failure, "the transfer stopped on a local file: \(error.fileError.map { "\($0)" } ?? error.message); "
+                + "the machine was told at once, and what was written up to the last checkpoint is kept")
         default:
             BridgeError(.failure, error.description)
         }

@@ -119,26 +119,52 @@ extension DeviceSession {
             // arrived: the device checks size and digest itself before it stages anything.
             logger.info("stream ended without its final acknowledgement (\(interruption.message)); asking the device to check and stage")
             do {
-                return StagedImport(plan: try stage(token: token), resumedFrom: 0)
+                return StagedImport(plan: try stage(token: token), resumedFrom: 0, transferID: transferID)
             } catch let refusal where refusal.status != .interrupted && refusal.status != .unreachable {
                 throw refusal   // the device answered: its rules refuse it, or it arrived damaged and was dropped
             } catch {
                 throw interruption   // incomplete, or the device is gone: resumable
             }
         }
-        return StagedImport(plan: try stage(token: token), resumedFrom: result.resumedFrom)
+        return StagedImport(plan: try stage(token: token), resumedFrom: result.resumedFrom, transferID: transferID)
     }
 
-    /// Applies the staged import in one atomic step on the device.
+    /// Applies the staged import in one atomic step on the device. When the machine stops
+    /// answering after it was asked (frozen, the cable pulled), whether it applied the import is
+    /// not known: that is an interruption (exit 8) whose next run asks the machine (`transferOutcome`).
     public func commitImport(token: String) throws(BridgeError) {
         // Asked again when no answer comes: the device answers a repeated commit of the same
         // reservation ok without applying twice, so a lost answer never ends as a false failure.
-        let response = try call(.importCommit(token: token), timeout: .seconds(10), attempts: 6)
+        let response: Response
+        do {
+            response = try call(.importCommit(token: token), timeout: commitPatience, attempts: 6)
+        } catch where error.status == .unreachable {
+            throw Self.unknownOutcome(of: "import", error)
+        }
         switch response {
         case .ok: return
         case let .failure(failure): throw Self.failure(failure)
         default: throw Self.unexpected(response, to: "import-commit")
         }
+    }
+
+    /// Whether the machine applied this transfer (`import` or `box-restore`), and when: the truth a
+    /// host asks for after it lost the answer to a commit.
+    public func transferOutcome(operation: String, transferID: UInt64) throws(BridgeError) -> (applied: Bool, at: Date?) {
+        let response = try call(.transferOutcome(operation: operation, transferID: transferID))
+        switch response {
+        case let .transferOutcome(applied, at): return (applied, at)
+        case let .failure(failure): throw Self.failure(failure)
+        default: throw Self.unexpected(response, to: "transfer-outcome")
+        }
+    }
+
+    /// The machine went silent, or away, after it was asked to apply: say that the outcome is not
+    /// known and how it will be learnt (exit 8).
+    static func unknownOutcome(of operation: String, _ error: BridgeError) -> BridgeError {
+        BridgeError(.interrupted, "the machine was asked to apply the \(operation) and then stopped answering (\(error.message)): "
+            + "whether it applied it is NOT known yet. Run the same command again once the machine answers (or use --wait): "
+            + "it asks the machine whether the \(operation) was applied and reports the truth, without sending anything twice")
     }
 
     /// import-stage: the device checks what it received and stages its own plan of it.
@@ -178,6 +204,8 @@ public struct ExportedSettings: Sendable {
 public struct StagedImport: Sendable {
     public var plan: ImportPlan
     public var resumedFrom: UInt64
+    /// Names the content on this machine: what `transferOutcome` is asked about.
+    public var transferID: UInt64
 }
 
 /// Stops a keepalive thread.

@@ -18,6 +18,9 @@ public final class DeviceSession: @unchecked Sendable {
     /// Serializes exchanges between the caller and the keepalive thread.
     let exchange = NSRecursiveLock()
     public private(set) var device: (model: String, serialNumber: String, firmware: String, version: Int)?
+    /// How long one try of a commit waits for its answer (six tries in all): a machine may take a
+    /// while to verify and apply. Tests of a frozen machine shorten it.
+    public var commitPatience: Duration = .seconds(20)
 
     public init(link: any Link, logger: Logger) {
         self.channel = FrameChannel(link: link)
@@ -58,7 +61,22 @@ public final class DeviceSession: @unchecked Sendable {
             }
             logger.debug("no answer to \(request.op) (attempt \(attempt) of \(attempts))")
         }
-        throw BridgeError(.unreachable, "the device did not answer (\(request.op)); check the cable, the port and the baud rate, and that the machine is on")
+        throw BridgeError(.unreachable, "the device did not answer (\(request.op)); \(noAnswerAdvice)")
+    }
+
+    /// What to check when the machine stops answering, for the kind of link in use.
+    public var noAnswerAdvice: String {
+        let address = channel.link.address
+        if address.hasPrefix("serial:") {
+            return "check the cable, the port and the baud rate (\(address)), and that the machine is on"
+        }
+        if address.hasPrefix("usb:") {
+            return "check the USB cable and that the machine is on and awake"
+        }
+        if address.hasPrefix("unix:pair#") {
+            return "the built-in emulator stopped answering; see its log with --verbose"
+        }
+        return "check that the program serving \(address) (an emulator, a relay) is still running"
     }
 
     static func linkFailure(_ error: LinkError) -> BridgeError {

@@ -60,7 +60,11 @@ public final class ImportOperation {
     }
 
     /// R5 again right before the transfer (the state may have changed), then stage and commit.
-    public func apply(progress: @escaping @Sendable (Int, Int) -> Void = { _, _ in }) throws(BridgeError) -> ImportPlan {
+    /// - Parameter beforeCommit: called with the transfer id right before the machine is asked to
+    ///   apply: a caller remembers it, so that if the answer never comes the next run can ask the
+    ///   machine whether it applied that transfer (`DeviceSession.transferOutcome`).
+    public func apply(progress: @escaping @Sendable (Int, Int) -> Void = { _, _ in },
+                      beforeCommit: (UInt64) throws(BridgeError) -> Void = { _ in }) throws(BridgeError) -> ImportPlan {
         guard let token, let plan else { throw BridgeError(.failure, "prepare the import first") }
         let status = try session.status()
         var blockers = ImportExportPreflight.blockers(for: status)
@@ -84,6 +88,7 @@ public final class ImportOperation {
                 throw BridgeError(.failure, "the device's plan for \(devicePlan.category.rawValue) differs from the report shown; nothing was applied, run the import again")
             }
         }
+        try beforeCommit(staged.transferID)
         try session.commitImport(token: token)
         return plan
     }

@@ -28,6 +28,10 @@ public struct LinkError: Error, Sendable, CustomStringConvertible {
     public enum Code: String, Sendable {
         case notFound, permissionDenied, busy, vanished, closed, timeout, invalidAddress,
              unsupportedBaudRate, notATerminal, io
+        /// A device is there but not on the allow-list: it was not opened.
+        case notAllowed
+        /// The address names more than one device.
+        case ambiguous
     }
 
     public var code: Code

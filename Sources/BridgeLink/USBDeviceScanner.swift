@@ -135,6 +135,17 @@ public enum USBDeviceScanner {
         }
     }
 
+    /// Every USB device present, allowed or not, as ids and bus path only (the descriptor the
+    /// kernel cached; nothing is opened): to tell "not plugged in" from "not on the allow-list".
+    static func presentIDs(in context: USBContext) -> [(vendorID: UInt16, productID: UInt16, busPath: String)] {
+        (try? USBCall.withDeviceList(context.raw) { devices in
+            devices.compactMap { device in
+                guard let descriptor = try? USBCall.deviceDescriptor(device) else { return nil }
+                return (descriptor.idVendor, descriptor.idProduct, USBCall.portPath(device))
+            }
+        }) ?? []
+    }
+
     private static func pad3(_ value: UInt8) -> String {
         let digits = String(value)
         return String(repeating: "0", count: 3 - digits.count) + digits

@@ -55,6 +55,19 @@ public final class USBLink: Link {
         defer { for candidate in candidates { libusb_unref_device(candidate.device) } }
         let chosen = candidates.filter { selector.selects($0.info) }
         guard let (info, device) = chosen.first else {
+            // Present but not allowed is another problem than absent: say which.
+            let unlisted = USBDeviceScanner.presentIDs(in: context).filter { present in
+                switch selector {
+                case let .ids(vendor, product, _): present.vendorID == vendor && present.productID == product
+                case let .port(path): present.busPath == path
+                }
+            }.filter { present in !candidates.contains { $0.info.busPath == present.busPath } }
+            if let other = unlisted.first {
+                throw LinkError(code: .notAllowed, message:
+                    "a USB device \(hex4(other.vendorID)):\(hex4(other.productID)) is plugged in at \(other.busPath), but it is not on "
+                    + "mfpbridge's allow-list, so it was not opened: if it is an MFP that speaks this protocol, add its ids to "
+                    + "\(USBAllowList.quirksPath()) (see `mfpbridge doctor`); otherwise check the address")
+            }
             let present = candidates.map { "\($0.info.address) (\($0.info.idPair) at \($0.info.busPath))" }
             var message = "no mfpbridge USB device matches \(selector)"
             message += present.isEmpty ? ": is it plugged in and powered on?" : "; present: \(present.joined(separator: ", "))"
@@ -62,7 +75,7 @@ public final class USBLink: Link {
             throw LinkError(code: .notFound, message: message)
         }
         guard chosen.count == 1 else {
-            throw LinkError(code: .invalidAddress, message:
+            throw LinkError(code: .ambiguous, message:
                 "\(selector) names \(chosen.count) devices (\(chosen.map(\.info.address).joined(separator: ", "))): "
                 + "add the serial number (usb:VID:PID:SERIAL) or use the bus path (usb:BUS-PORT)")
         }

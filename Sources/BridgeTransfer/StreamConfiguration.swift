@@ -57,6 +57,8 @@ public struct StreamError: Error, Sendable, CustomStringConvertible {
         case protocolViolation
         /// The receiver acknowledged a chain hash the sender did not compute: the bytes differ.
         case chainMismatch
+        /// The other side cancelled the stream (its message says why).
+        case cancelled
     }
 
     public var code: Code

@@ -29,6 +29,17 @@ public final class StreamReceiver: Sendable {
     /// Receives to the end of the stream; returns after the final checkpoint was made durable
     /// and sent.
     public func run() throws(StreamError) -> StreamResult {
+        do {
+            return try receive()
+        } catch {
+            // A failure of our own file (full disk, a pulled stick): tell the sender at once, so
+            // that it stops sending and the reservation is free to release.
+            if error.code == .file { try? send(.cancel(reason: "the receiver stopped: \(error.message)")) }
+            throw error
+        }
+    }
+
+    private func receive() throws(StreamError) -> StreamResult {
         let worker = CheckpointWorker(sink: sink, channel: channel, streamID: streamID, transferID: transferID)
         defer { worker.stop() }
         // Hashes on a thread of its own from the start point on (see ChainHasher).
@@ -57,6 +68,9 @@ public final class StreamReceiver: Sendable {
             let frame: Frame?
             do { frame = try channel.receive(timeout: configuration.retransmitAfter) } catch { throw StreamError(error) }
             let now = clock.now
+            if let frame, frame.id == streamID, case let .cancel(reason)? = StreamWire.message(frame) {
+                throw StreamError(code: .cancelled, message: "the sender cancelled stream \(streamID): \(reason)")
+            }
             guard let frame, frame.id == streamID, case let .data(offset, payload, last)? = StreamWire.message(frame) else {
                 if now - lastUseful > configuration.stallTimeout {
                     throw StreamError(code: .timeout, message: "the sender of stream \(streamID) sent nothing for \(configuration.stallTimeout)")

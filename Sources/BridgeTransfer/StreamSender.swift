@@ -35,6 +35,21 @@ public final class StreamSender: Sendable {
     /// Runs the stream to its end: returns once the receiver acknowledged the whole stream durable
     /// with the sender's chain hash.
     public func run() throws(StreamError) -> StreamResult {
+        do {
+            return try stream()
+        } catch {
+            // A failure of our own source: tell the receiver at once, so that it (and the
+            // reservation it works under) does not wait out its stall timeout.
+            if error.code == .file { try? send(.cancel(reason: "the sender stopped: \(error.message)")) }
+            throw error
+        }
+    }
+
+    private func send(_ message: StreamWire.Message) throws(StreamError) {
+        do { try channel.send(StreamWire.frame(message, stream: streamID)) } catch { throw StreamError(error) }
+    }
+
+    private func stream() throws(StreamError) -> StreamResult {
         var state = try start()
         let size = source.size
         var sentLast = false
@@ -111,6 +126,9 @@ public final class StreamSender: Sendable {
             if case let .offer(window, candidates) = message {
                 return try decide(window: window, candidates: candidates)
             }
+            if case let .cancel(reason) = message {
+                throw StreamError(code: .cancelled, message: "the receiver cancelled stream \(streamID): \(reason)")
+            }
         }
     }
 
@@ -172,6 +190,8 @@ public final class StreamSender: Sendable {
         switch message {
         case .data:
             throw StreamError(code: .protocolViolation, message: "the receiver sent data on stream \(streamID)")
+        case let .cancel(reason):
+            throw StreamError(code: .cancelled, message: "the receiver cancelled stream \(streamID): \(reason)")
         case let .credit(limit):
             state.credit = max(state.credit, limit)
         case let .rewind(from, limit):

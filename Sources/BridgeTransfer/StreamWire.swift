@@ -19,6 +19,9 @@ public enum StreamWire {
         /// Receiver to sender, first: my durable checkpoints, newest first (the first is where I
         /// would continue), and the credit window to start with.
         case offer(window: UInt64, candidates: [Candidate])
+        /// Either side: I stop this stream now (a local file failed, the operator stopped it);
+        /// the other side stops at once instead of waiting out its stall timeout.
+        case cancel(reason: String)
     }
 
     public struct Candidate: Sendable, Equatable {
@@ -42,6 +45,8 @@ public enum StreamWire {
             return Frame(type: .credit, id: stream, offset: limit, payload: payload)
         case let .checkpoint(offset, hash):
             return Frame(type: .checkpoint, id: stream, offset: offset, payload: hash.bytes)
+        case let .cancel(reason):
+            return Frame(type: .credit, id: stream, flags: .error, payload: Array(reason.utf8.prefix(1024)))
         case let .offer(window, candidates):
             precondition(!candidates.isEmpty && candidates.count <= maxOfferCandidates + 1)
             var payload: [UInt8] = []
@@ -60,6 +65,7 @@ public enum StreamWire {
         case .data:
             return .data(offset: frame.offset, payload: frame.payload, last: frame.flags.contains(.last))
         case .credit:
+            if frame.flags.contains(.error) { return .cancel(reason: String(decoding: frame.payload, as: UTF8.self)) }
             if frame.payload.isEmpty { return .credit(limit: frame.offset) }
             guard frame.payload.count == 8 else { return nil }
             let from = load(frame.payload, 0)

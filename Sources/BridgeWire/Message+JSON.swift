@@ -35,6 +35,8 @@ private struct Body: Codable {
     var totalSize: UInt64?
     var chain: String?
     var documents: Int?
+    var applied: Bool?
+    var appliedAt: Date?
 
     init(op: String) { self.op = op }
 }
@@ -100,6 +102,9 @@ extension Request {
             body.token = token
             body.totalSize = size
             body.chain = chain
+        case let .transferOutcome(operation, transferID):
+            body.operation = operation
+            body.transferID = transferID
         case let .exportOpen(token, categories):
             body.token = token
             body.selections = categories
@@ -157,6 +162,9 @@ extension Request {
         case "box-import-commit":
             return .boxImportCommit(token: try required(body.token, "token", op), size: try required(body.totalSize, "totalSize", op),
                                     chain: try required(body.chain, "chain", op))
+        case "transfer-outcome":
+            return .transferOutcome(operation: try required(body.operation, "operation", op),
+                                    transferID: try required(body.transferID, "transferID", op))
         default:
             throw MessageDecodingError(description: "unknown request \(op)")
         }
@@ -211,6 +219,10 @@ extension Response {
         case let .importPlan(plan):
             body = Body(op: "import-plan")
             body.plan = plan
+        case let .transferOutcome(applied, appliedAt):
+            body = Body(op: "transfer-outcome")
+            body.applied = applied
+            body.appliedAt = appliedAt
         case .ok:
             body = Body(op: "ok")
         case let .failure(failure):
@@ -249,6 +261,8 @@ extension Response {
                                 origin: try required(body.origin, "origin", op))
         case "import-plan":
             return .importPlan(try required(body.plan, "plan", op))
+        case "transfer-outcome":
+            return .transferOutcome(applied: try required(body.applied, "applied", op), appliedAt: body.appliedAt)
         case "ok":
             return .ok
         case "error":

@@ -35,6 +35,9 @@ public enum Request: Sendable, Equatable {
     case boxImportBegin(token: String, transferID: UInt64, size: UInt64)
     /// Applies the fully received staging in one atomic step, if its size and chain hash match.
     case boxImportCommit(token: String, size: UInt64, chain: String)
+    /// Whether the machine applied this transfer (`operation` `import` or `box-restore`): asked by a
+    /// host that lost the answer to its commit. Needs no reservation.
+    case transferOutcome(operation: String, transferID: UInt64)
 
     public var op: String {
         switch self {
@@ -54,6 +57,7 @@ public enum Request: Sendable, Equatable {
         case .boxExportOpen: "box-export-open"
         case .boxImportBegin: "box-import-begin"
         case .boxImportCommit: "box-import-commit"
+        case .transferOutcome: "transfer-outcome"
         }
     }
 }
@@ -73,6 +77,8 @@ public enum Response: Sendable, Equatable {
     case streamReady(stream: UInt32, transferID: UInt64, size: UInt64, documents: Int, origin: BundleOrigin)
     /// What the device staged (its own plan) or applied.
     case importPlan(ImportPlan)
+    /// The answer to transfer-outcome: applied (and when, if the machine knows), or not.
+    case transferOutcome(applied: Bool, appliedAt: Date?)
     case ok
     case failure(DeviceFailure)
 }

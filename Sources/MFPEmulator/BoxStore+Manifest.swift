@@ -31,9 +31,13 @@ struct BoxManifest: Codable {
     var seed: UInt64?
     var slot: BoxSlot?
     var chain: String?
+    /// When imported content was applied (seconds since 1970): what a host that lost the commit's
+    /// answer is told.
+    var appliedAt: Int64?
 
-    init(_ content: BoxContent) {
+    init(_ content: BoxContent, appliedAt: Date? = nil) {
         format = Self.currentFormat
+        self.appliedAt = appliedAt.map { Int64($0.timeIntervalSince1970) }
         switch content {
         case .generated(let size, let seed):
             self.content = "generated"

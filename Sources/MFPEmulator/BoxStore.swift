@@ -159,8 +159,17 @@ public final class BoxStore: Sendable {
     ///
     /// Verifies the staging first (its size and its chain hash, read in full); a mismatch throws an
     /// ``EmulatorError`` that says what differs, and the box keeps its old content and the staging.
-    public func applyStaged(expectedSize: UInt64, expectedChain: ChainHash) throws {
-        try applyStaged(expectedSize: expectedSize, expectedChain: expectedChain, afterStep: { _ in })
+    public func applyStaged(expectedSize: UInt64, expectedChain: ChainHash, at appliedAt: Date = Date()) throws {
+        try applyStaged(expectedSize: expectedSize, expectedChain: expectedChain, at: appliedAt, afterStep: { _ in })
+    }
+
+    /// The imported content the box holds (its chain), and when it was applied; nil for generated content.
+    public func importedContent() throws -> (chain: ChainHash, appliedAt: Date?)? {
+        try state.withLock { state in
+            guard case .imported(_, _, let chain) = state.content else { return nil }
+            let manifest = try Self.readJSON(BoxManifest.self, at: manifestPath, what: "box manifest")
+            return (chain, manifest?.appliedAt.map { Date(timeIntervalSince1970: TimeInterval($0)) })
+        }
     }
 
     /// The steps of an apply, in order, each durable when `afterStep` hears of it.
@@ -181,7 +190,8 @@ public final class BoxStore: Sendable {
 
     /// ``applyStaged(expectedSize:expectedChain:)``, calling `afterStep` after each step (the crash
     /// test's child prints the step and may pause there, to widen the window its kill lands in).
-    package func applyStaged(expectedSize: UInt64, expectedChain: ChainHash, afterStep: (ApplyStep) -> Void) throws {
+    package func applyStaged(expectedSize: UInt64, expectedChain: ChainHash, at appliedAt: Date = Date(),
+                             afterStep: (ApplyStep) -> Void) throws {
         try state.withLock { state in
             let old = state.content
             let target: BoxSlot = if case .imported(let slot, _, _) = old { slot.other } else { .a }
@@ -207,7 +217,7 @@ public final class BoxStore: Sendable {
             try DurableFile.syncDirectory(directory)
             afterStep(.movedToSlot)
             do {
-                try DurableFile.write(try BoxManifest(new).encoded(), to: manifestPath)
+                try DurableFile.write(try BoxManifest(new, appliedAt: appliedAt).encoded(), to: manifestPath)
             } catch {
                 // The old manifest stands (DurableFile replaces it whole or not at all): put the
                 // staging back, as recovery would.

@@ -24,6 +24,10 @@ public enum ControlCommand: Sendable, Equatable {
     case drop(writes: Int)
     /// The device carries out the next request of this operation but its answer is lost on the line.
     case loseAnswer(op: String)
+    /// The device carries out the next request of this operation, then answers nothing at all
+    /// (a frozen machine) until `thaw`.
+    case freezeAfter(op: String)
+    case thaw
     /// A slow line: bytes each way take as long as on a serial cable at this baud rate (nil: full speed).
     case lineSpeed(baud: Int?)
     case state
@@ -50,6 +54,8 @@ public enum ControlCommand: Sendable, Equatable {
     corrupt N                   fault injection: flip one bit in each of the next N stream writes to the host
     drop N                      fault injection: drop a run of bytes from each of the next N stream writes to the host
     lose-answer OP              fault injection: carry out the next OP request (e.g. import-commit) but lose its answer
+    freeze-after OP             fault injection: carry out the next OP request, then answer nothing until thaw
+    thaw                        a frozen machine answers again
     line-speed BAUD|off         carry bytes both ways no faster than a serial line at BAUD (10 bits a byte); off: full speed
     state                       print the device status as JSON
     box size BYTES              make the box documents generated content of BYTES (drops imported content)
@@ -104,6 +110,10 @@ public enum ControlCommand: Sendable, Equatable {
         case ("lose-answer", 2):
             guard !last.isEmpty, last.allSatisfy({ $0.isLetter || $0 == "-" }) else { throw fail("lose-answer takes an operation such as import-commit") }
             return .loseAnswer(op: last)
+        case ("freeze-after", 2):
+            guard !last.isEmpty, last.allSatisfy({ $0.isLetter || $0 == "-" }) else { throw fail("freeze-after takes an operation such as box-import-commit") }
+            return .freezeAfter(op: last)
+        case ("thaw", 1): return .thaw
         case ("line-speed", 2):
             if last == "off" { return .lineSpeed(baud: nil) }
             guard let baud = Int(last), (300...100_000_000).contains(baud) else { throw fail("line-speed takes a baud rate from 300 to 100000000, or off") }

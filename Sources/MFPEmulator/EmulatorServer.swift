@@ -48,6 +48,10 @@ public final class EmulatorServer: Sendable {
                     logger.debug("ignored a \(frame.type) frame")
                     continue
                 }
+                if device.isFrozen {
+                    logger.info("a request goes unanswered: the machine is frozen (fault injection)")
+                    continue
+                }
                 let response: Response
                 var op = ""
                 do {
@@ -58,7 +62,9 @@ public final class EmulatorServer: Sendable {
                 } catch {
                     response = .failure(DeviceFailure(code: .badRequest, message: error.description))
                 }
-                if device.takeLostAnswer(op) {
+                if device.takeFreeze(op) {
+                    logger.info("the machine froze after \(op) (fault injection)")
+                } else if device.takeLostAnswer(op) {
                     logger.info("the answer to \(op) is lost on the line (fault injection)")
                 } else {
                     answer(response, to: frame.id)

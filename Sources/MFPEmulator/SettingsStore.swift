@@ -104,7 +104,9 @@ public final class SettingsStore: Sendable {
     /// R3: keeps an import durably staged (survives a crash) until applied or discarded; replaces any earlier staging with the same token.
     ///
     /// Refuses (before staging anything) an empty token and a category that repeats an id.
-    public func stage(_ content: SettingsSnapshot, token: String) throws {
+    /// `transferID` names the content; applying the staging records it as the last applied
+    /// import, in the same transaction (`lastAppliedImport()`).
+    public func stage(_ content: SettingsSnapshot, token: String, transferID: UInt64 = 0) throws {
         guard !token.isEmpty else { throw EmulatorError("a staged import needs a token") }
         for (category, records) in content.categories {
             var seen = Set<String>()
@@ -116,6 +118,8 @@ public final class SettingsStore: Sendable {
             try database.write { db in
                 try Self.dropStaging(token, db)
                 try db.execute(sql: "INSERT INTO staging(token) VALUES (?)", arguments: [token])
+                try db.execute(sql: "INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)",
+                               arguments: ["staged-transfer " + token, String(transferID)])
                 for (category, records) in content.categories {
                     try db.execute(sql: "INSERT INTO staged_category(token, category) VALUES (?, ?)",
                                    arguments: [token, category.rawValue])
@@ -133,13 +137,13 @@ public final class SettingsStore: Sendable {
     }
 
     /// R3: replaces, in ONE transaction, every category present in the staged content with the staged records (a category absent from the staging is untouched), then drops the staging. Afterwards the settings are exactly the old or exactly the new, whatever happens during it.
-    public func applyStaged(token: String) throws {
-        try applyStaged(token: token, beforeCategory: { _ in })
+    public func applyStaged(token: String, at appliedAt: Date = Date()) throws {
+        try applyStaged(token: token, at: appliedAt, beforeCategory: { _ in })
     }
 
     /// `applyStaged`, calling `beforeCategory` inside the transaction before each category is
     /// replaced: the tests throw from it to prove that a failure half-way leaves the old settings.
-    func applyStaged(token: String, beforeCategory: (SettingCategory) throws -> Void) throws {
+    func applyStaged(token: String, at appliedAt: Date = Date(), beforeCategory: (SettingCategory) throws -> Void) throws {
         try guarded("apply staged import \(token)") {
             try database.write { db in
                 let categories = try String.fetchAll(db, sql: "SELECT category FROM staged_category WHERE token = ? ORDER BY category",
@@ -158,7 +162,24 @@ public final class SettingsStore: Sendable {
                         SELECT category, id, class, fields FROM staged_record WHERE token = ? AND category = ?
                         """, arguments: [token, raw])
                 }
+                // The truth a host asks for after it lost the commit's answer: committed with the settings.
+                let transfer = try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = ?",
+                                                   arguments: ["staged-transfer " + token]) ?? "0"
+                try db.execute(sql: "INSERT OR REPLACE INTO meta(key, value) VALUES ('applied-import', ?)",
+                               arguments: [transfer + " " + String(Int64(appliedAt.timeIntervalSince1970))])
                 try Self.dropStaging(token, db)
+            }
+        }
+    }
+
+    /// The transfer id of the import applied last, and when; nil before the first import.
+    public func lastAppliedImport() throws -> (transferID: UInt64, at: Date)? {
+        try guarded("read the last applied import") {
+            try database.read { db in
+                guard let value = try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'applied-import'") else { return nil }
+                let words = value.split(separator: " ")
+                guard words.count == 2, let id = UInt64(words[0]), let seconds = Int64(words[1]) else { return nil }
+                return (id, Date(timeIntervalSince1970: TimeInterval(seconds)))
             }
         }
     }
@@ -212,6 +233,7 @@ extension SettingsStore {
         try db.execute(sql: "DELETE FROM staged_record WHERE token = ?", arguments: [token])
         try db.execute(sql: "DELETE FROM staged_category WHERE token = ?", arguments: [token])
         try db.execute(sql: "DELETE FROM staging WHERE token = ?", arguments: [token])
+        try db.execute(sql: "DELETE FROM meta WHERE key = ?", arguments: ["staged-transfer " + token])
     }
 
     /// Inserts records into `setting` (token nil) or `staged_record`.

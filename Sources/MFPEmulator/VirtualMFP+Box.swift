@@ -50,7 +50,7 @@ extension VirtualMFP {
         let key = "box \(token) \(size) \(expected)"
         if alreadyCommitted(key) { return .ok }   // asked again: the answer was lost
         do {
-            try box.applyStaged(expectedSize: size, expectedChain: expected)
+            try box.applyStaged(expectedSize: size, expectedChain: expected, at: now())
         } catch {
             throw DeviceFailure(code: .damaged, message: "the staged box documents were not applied: \(error); the box keeps its old content")
         }

@@ -80,6 +80,11 @@ extension VirtualMFP {
                 core.lineSpeed = baud
             case let .loseAnswer(op):
                 core.loseAnswerTo = op
+            case let .freezeAfter(op):
+                core.freezeAfter = op
+            case .thaw:
+                core.freezeAfter = nil
+                core.frozen = false
             case .unlockLogins:
                 core.state.failedLogins = 0
                 core.state.lockedUntil = nil

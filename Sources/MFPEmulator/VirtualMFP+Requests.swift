@@ -99,6 +99,9 @@ extension VirtualMFP {
         case let .boxImportCommit(token, size, chain):
             try requireAdministrator(session)
             return try boxImportCommit(token: token, size: size, chain: chain)
+        case let .transferOutcome(operation, transferID):
+            try requireAdministrator(session)
+            return try transferOutcome(operation: operation, transferID: transferID)
         case let .importAbort(token):
             try requireAdministrator(session)
             session.incoming = nil

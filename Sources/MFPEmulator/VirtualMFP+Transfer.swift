@@ -103,7 +103,7 @@ extension VirtualMFP {
         var content = plan.content
         // The policy password is machine state, not a stored record: it is set on commit (R10).
         content.categories[.securityPolicy] = content.categories[.securityPolicy]?.filter { $0.id != SecurityPolicyPassword.recordID }
-        try settings.stage(content, token: token)
+        try settings.stage(content, token: token, transferID: incoming.transferID)
         let newPolicyHash = plan.categories.first { $0.setsSecurityPolicyPassword }
             .flatMap { _ in SecurityPolicyPassword.hash(in: incomingSnapshot[.securityPolicy]) }
         core.withLock { $0.stagedPolicyHash = newPolicyHash.map { (token, $0) } }
@@ -116,7 +116,7 @@ extension VirtualMFP {
         guard try settings.stagedTokens().contains(token) else {
             throw DeviceFailure(code: .badRequest, message: "nothing staged for \(token); stage the import first")
         }
-        try settings.applyStaged(token: token)
+        try settings.applyStaged(token: token, at: now())
         // Applied: the received stream has served its purpose (a leftover is dropped by the next import).
         do {
             try discardReceivedImport()

@@ -55,6 +55,9 @@ public final class VirtualMFP: Sendable {
         var lastCommit: String?
         /// Fault injection: the operation whose next answer is lost.
         var loseAnswerTo: String?
+        /// Fault injection: the operation after which the machine freezes, and whether it is frozen.
+        var freezeAfter: String?
+        var frozen = false
     }
 
     /// Per-connection state: who logged in, and the nonce of the pending challenge.
@@ -153,6 +156,19 @@ public final class VirtualMFP: Sendable {
         }
     }
 
+    /// True while the machine is frozen (`emulate-ctl freeze-after`): requests go unanswered.
+    var isFrozen: Bool { core.withLock { $0.frozen } }
+
+    /// True (once) when the machine freezes after this operation; from then on it is frozen.
+    func takeFreeze(_ op: String) -> Bool {
+        core.withLock { core in
+            guard core.freezeAfter == op else { return false }
+            core.freezeAfter = nil
+            core.frozen = true
+            return true
+        }
+    }
+
     /// A commit asked again after it was carried out (the host lost the answer): true if `key` was the last one.
     func alreadyCommitted(_ key: String) -> Bool {
         core.withLock { $0.lastCommit == key }
@@ -201,7 +217,7 @@ public final class VirtualMFP: Sendable {
                             serialNumber: profile.serialNumber, language: profile.displayLanguage,
                             power: state.power, errorCode: state.errorCode, activeJobs: state.jobs,
                             sync: state.sync, securityPolicyPasswordSet: state.securityPolicyPasswordHash != nil,
-                            importExportInProgress: core.reservation != nil)
+                            importExportInProgress: core.reservation != nil, boxDocumentBytes: try? box.currentSize())
     }
 
     func expireReservation(_ core: inout Core) {

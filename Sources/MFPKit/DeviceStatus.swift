@@ -69,10 +69,14 @@ public struct DeviceStatus: Codable, Sendable, Hashable {
     public var securityPolicyPasswordSet: Bool
     /// Set while an import/export holds the device's exclusive reservation (R4).
     public var importExportInProgress: Bool
+    /// How many bytes of box documents the machine holds: a box backup checks its folder has room
+    /// before it reserves the machine. Absent on machines that do not say.
+    public var boxDocumentBytes: UInt64?
 
     public init(model: String, series: String, firmware: String, serialNumber: String, language: String,
                 power: PowerState, errorCode: DeviceErrorCode?, activeJobs: [ActiveJob], sync: SyncStatus,
-                securityPolicyPasswordSet: Bool, importExportInProgress: Bool) {
+                securityPolicyPasswordSet: Bool, importExportInProgress: Bool, boxDocumentBytes: UInt64? = nil) {
+        self.boxDocumentBytes = boxDocumentBytes
         self.model = model
         self.series = series
         self.firmware = firmware

@@ -31,20 +31,27 @@ struct BoxBackup: ParsableCommand {
 
     private func attempt() throws {
         let started = Date()
-        let pending = try PendingOperations.begin(["box-backup", "--device", device.device, "-o", HistoryLog.absolute(output)]
-            + (device.profiles.map { ["--profiles", $0] } ?? []) + ["--user", login.user])
+        var pending = try Pending.begin("box-backup", device: device, files: [output], arguments: ["-o", Pending.absolute(output), "--user", login.user],
+                                        passwordFile: login.adminPasswordFile)
         let connection: DeviceConnection
         do {
             connection = try DeviceConnection.open(device, login: login, logger: outputOptions.makeLogger("mfpbridge.box-backup"))
         } catch {
-            pending.end(error)
+            Pending.store.end(pending, error: error, keepsPartialWork: PartFile.existingSize(path: output) > 0)
             throw error
         }
         defer { connection.close() }
+        do {
+            // Once it reached a machine, the backup continues on that machine only.
+            try Pending.store.bind(&pending, to: connection.session)
+        } catch {
+            Pending.store.end(pending, error: error, keepsPartialWork: PartFile.existingSize(path: output) > 0)
+            throw error
+        }
         Progress.doNotPowerOff("Box backup")
         do {
             let result = try BoxOperations.backup(session: connection.session, output: output)
-            pending.finish()
+            Pending.store.finish(pending)
             HistoryLog.record(operation: "box-backup", device: device.device, session: connection.session, user: login.user,
                               selections: [CategorySelection(.boxDocuments)], started: started, error: nil, bundle: output, snapshot: nil)
             if outputOptions.json {
@@ -55,7 +62,8 @@ struct BoxBackup: ParsableCommand {
                 Output.line("Backed up \(result.documents) box documents (\(result.size) bytes) from \(result.origin.model) to \(output)\(resumed).")
             }
         } catch {
-            pending.end(error)
+            // A part file left behind stays listed by `mfpbridge resume --list`, never invisible.
+            Pending.store.end(pending, error: error, keepsPartialWork: PartFile.existingSize(path: output) > 0)
             HistoryLog.record(operation: "box-backup", device: device.device, session: connection.session, user: login.user,
                               selections: [CategorySelection(.boxDocuments)], started: started, error: error, bundle: output, snapshot: nil)
             throw error
@@ -100,8 +108,45 @@ struct BoxRestore: ParsableCommand {
         let started = Date()
         let connection = try DeviceConnection.open(device, login: login, logger: outputOptions.makeLogger("mfpbridge.box-restore"))
         defer { connection.close() }
+        var pending = try Pending.begin("box-restore", device: device, files: [file], arguments: [Pending.absolute(file), "--yes", "--user", login.user],
+                                        passwordFile: login.adminPasswordFile)
+        let status: DeviceStatus
+        do {
+            // Once it reached a machine, the restore continues on that machine only.
+            try Pending.store.bind(&pending, to: connection.session)
+            status = try checked(trailer, on: connection, confirmed: yes)
+        } catch {
+            Pending.store.end(pending, error: error)
+            throw error
+        }
+        Progress.doNotPowerOff("Box restore")
+        let serial = connection.session.device?.serialNumber ?? "unknown"
+        let journal = "\(DataDirectory.path())/journals/\(serial).box-restore.journal"
+        try? FileManager.default.createDirectory(atPath: DataDirectory.path() + "/journals", withIntermediateDirectories: true)
+        do {
+            let outcome = try BoxOperations.restore(session: connection.session, payload: payload, chain: trailer.chain, journalPath: journal)
+            Pending.store.finish(pending)
+            HistoryLog.record(operation: "box-restore", device: device.device, session: connection.session, user: login.user,
+                              selections: [CategorySelection(.boxDocuments)], started: started, error: nil, bundle: file, snapshot: nil)
+            switch outcome {
+            case let .applied(result):
+                let resumed = result.resumedFrom > 0 ? ", resumed at byte \(result.resumedFrom)" : ""
+                Output.line("Restored \(trailer.documents) box documents (\(trailer.payloadSize) bytes) onto \(status.model)\(resumed).")
+            case let .alreadyApplied(at):
+                Output.line("The machine already holds exactly these \(trailer.documents) box documents"
+                    + (at.map { " (applied \($0.formatted(.iso8601)))" } ?? "") + ": nothing was sent again.")
+            }
+        } catch {
+            Pending.store.end(pending, error: error)
+            HistoryLog.record(operation: "box-restore", device: device.device, session: connection.session, user: login.user,
+                              selections: [CategorySelection(.boxDocuments)], started: started, error: error, bundle: file, snapshot: nil)
+            throw error
+        }
+    }
+
+    /// R7 and R9 for the box documents, as for settings, and the operator's yes.
+    private func checked(_ trailer: BoxBackupFile.Verified, on connection: DeviceConnection, confirmed yes: Bool) throws -> DeviceStatus {
         let status = try connection.session.status()
-        // R7 and R9 for the box documents, as for settings.
         guard trailer.origin.language == status.language else {
             throw BridgeError(.incompatible, "R7: the box backup was made on a machine in \(trailer.origin.language), this machine displays \(status.language)")
         }
@@ -117,25 +162,7 @@ struct BoxRestore: ParsableCommand {
             FileHandle.standardError.write(Data("Replace the machine's box documents with \(trailer.documents) documents (\(trailer.payloadSize) bytes)? [y/N] ".utf8))
             guard ["y", "yes"].contains(readLine()?.lowercased() ?? "") else { throw BridgeError(.failure, "not confirmed; nothing was changed") }
         }
-        let pending = try PendingOperations.begin(["box-restore", "--device", device.device, HistoryLog.absolute(file), "--yes"]
-            + (device.profiles.map { ["--profiles", $0] } ?? []) + ["--user", login.user])
-        Progress.doNotPowerOff("Box restore")
-        let serial = connection.session.device?.serialNumber ?? "unknown"
-        let journal = "\(DataDirectory.path())/journals/\(serial).box-restore.journal"
-        try? FileManager.default.createDirectory(atPath: DataDirectory.path() + "/journals", withIntermediateDirectories: true)
-        do {
-            let result = try BoxOperations.restore(session: connection.session, payload: payload, chain: trailer.chain, journalPath: journal)
-            pending.finish()
-            HistoryLog.record(operation: "box-restore", device: device.device, session: connection.session, user: login.user,
-                              selections: [CategorySelection(.boxDocuments)], started: started, error: nil, bundle: file, snapshot: nil)
-            let resumed = result.resumedFrom > 0 ? ", resumed at byte \(result.resumedFrom)" : ""
-            Output.line("Restored \(trailer.documents) box documents (\(trailer.payloadSize) bytes) onto \(status.model)\(resumed).")
-        } catch {
-            pending.end(error)
-            HistoryLog.record(operation: "box-restore", device: device.device, session: connection.session, user: login.user,
-                              selections: [CategorySelection(.boxDocuments)], started: started, error: error, bundle: file, snapshot: nil)
-            throw error
-        }
+        return status
     }
 }
 

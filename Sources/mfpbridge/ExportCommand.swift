@@ -45,16 +45,36 @@ struct Export: ParsableCommand {
         let bundlePassword = try Secret.bundlePassword(file: passwordFile)
         let logger = outputOptions.makeLogger("mfpbridge.export")
         let started = Date()
-        let connection = try DeviceConnection.open(device, login: login, logger: logger)
+        var pending = try Pending.begin("export", device: device, files: [output],
+                                        arguments: (all ? ["--all"] : category.flatMap { ["--category", $0] })
+                                            + (passwordFile.map { ["--password-file", Pending.absolute($0)] } ?? [])
+                                            + ["-o", Pending.absolute(output), "--user", login.user],
+                                        passwordFile: login.adminPasswordFile)
+        let connection: DeviceConnection
+        do {
+            connection = try DeviceConnection.open(device, login: login, logger: logger)
+        } catch {
+            Pending.store.end(pending, error: error)
+            throw error
+        }
         defer { connection.close() }
+        do {
+            // Once it reached a machine, the export continues on that machine only.
+            try Pending.store.bind(&pending, to: connection.session)
+        } catch {
+            Pending.store.end(pending, error: error)
+            throw error
+        }
         Progress.doNotPowerOff("Export")
         let operation = ExportOperation(selections: selections, outputPath: output, password: bundlePassword,
-                                        pendingFolder: PendingOperations.folder)
+                                        pendingFolder: Pending.folder)
         let progress = Progress(label: "export")
         let result: ExportOperation.Result
         do {
             result = try operation.run(session: connection.session, codec: MFPBundleCodec(), progress: progress.update)
+            Pending.store.finish(pending)
         } catch {
+            Pending.store.end(pending, error: error)
             HistoryLog.record(operation: "export", device: device.device, session: connection.session, user: login.user,
                               selections: selections, started: started, error: error, bundle: nil, snapshot: nil)
             throw error

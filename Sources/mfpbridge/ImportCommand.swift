@@ -40,8 +40,10 @@ struct Import: ParsableCommand {
     func run() throws {
         let selections = try category.isEmpty ? nil : parseSelections(category)
         let bundle = try MFPBundleCodec().read(path: file, password: try Secret.bundlePassword(file: passwordFile))
+        let again = [Pending.absolute(file)] + category.flatMap { ["--category", $0] }
+            + (passwordFile.map { ["--password-file", Pending.absolute($0)] } ?? []) + (yes ? ["--yes"] : []) + ["--user", login.user]
         try ImportRun(device: device, login: login, output: outputOptions, dryRun: dryRun, yes: yes, operation: "import")
-            .run(bundle: bundle, bundlePath: file, selections: selections)
+            .run(bundle: bundle, bundlePath: file, selections: selections, rerunArguments: again)
     }
 }
 
@@ -54,14 +56,38 @@ struct ImportRun {
     var yes: Bool
     var operation: String
 
+    /// - Parameter rerunArguments: how `mfpbridge resume` runs it again (nil: not remembered, as
+    ///   for a rollback, which is run again by hand).
     func run(bundle: (origin: BundleOrigin, snapshot: SettingsSnapshot), bundlePath: String,
-             selections: [CategorySelection]?) throws {
+             selections: [CategorySelection]?, rerunArguments: [String]? = nil) throws {
         let started = Date()
         let logger = output.makeLogger("mfpbridge.\(operation)")
-        let connection = try DeviceConnection.open(device, login: login, logger: logger)
+        var pending: PendingOperation?
+        if let rerunArguments, !dryRun {
+            pending = try Pending.begin(operation, device: device, files: [bundlePath], arguments: rerunArguments,
+                                        passwordFile: login.adminPasswordFile)
+        }
+        let connection: DeviceConnection
+        do {
+            connection = try DeviceConnection.open(device, login: login, logger: logger)
+        } catch {
+            if let pending { Pending.store.end(pending, error: error) }
+            throw error
+        }
         defer { connection.close() }
+        if var record = pending {
+            do {
+                // Once it reached a machine, the import continues on that machine only.
+                try Pending.store.bind(&record, to: connection.session)
+                pending = record
+                if try settledEarlier(record, connection: connection, started: started, bundlePath: bundlePath) { return }
+            } catch {
+                Pending.store.end(record, error: error)
+                throw error
+            }
+        }
         let importing = try ImportOperation(session: connection.session, bundle: bundle, selections: selections,
-                                            pendingFolder: PendingOperations.folder)
+                                            pendingFolder: Pending.folder)
         defer { importing.finish() }
         var snapshotPath: String?
         do {
@@ -74,15 +100,48 @@ struct ImportRun {
             try confirm(plan)
             snapshotPath = try saveSnapshot(importing)
             Progress.doNotPowerOff("Import")
-            let applied = try importing.apply(progress: Progress(label: operation).update)
+            let applied = try importing.apply(progress: Progress(label: operation).update) { transferID throws(BridgeError) in
+                // Remembered before the machine is asked: if its answer never comes, the next run asks it.
+                guard var record = pending else { return }
+                record.applyAskedFor = transferID
+                try Pending.store.save(record)
+                pending = record
+            }
+            if let pending { Pending.store.finish(pending) }
             HistoryLog.record(operation: operation, device: device.device, session: connection.session, user: login.user,
                               selections: importing.selections, started: started, error: nil, bundle: bundlePath, snapshot: snapshotPath)
             ImportReport.print(applied, title: "Applied.", json: output.json, snapshot: snapshotPath, resumedFrom: importing.resumedFrom)
         } catch {
+            if let pending { Pending.store.end(pending, error: error) }
             HistoryLog.record(operation: operation, device: device.device, session: connection.session, user: login.user,
                               selections: importing.selections, started: started, error: error, bundle: bundlePath, snapshot: snapshotPath)
             throw error
         }
+    }
+
+    /// An earlier run asked the machine to apply and heard nothing back: ask the machine now. True
+    /// when it did apply (reported, and nothing is sent again); otherwise the import runs as usual.
+    private func settledEarlier(_ record: PendingOperation, connection: DeviceConnection, started: Date,
+                                bundlePath: String) throws -> Bool {
+        guard let transferID = record.applyAskedFor else { return false }
+        let outcome = try connection.session.transferOutcome(operation: "import", transferID: transferID)
+        guard outcome.applied else {
+            Output.warn("The machine did not apply the earlier, interrupted import (its answer was lost): it runs again now.")
+            var cleared = record
+            cleared.applyAskedFor = nil
+            try Pending.store.save(cleared)
+            return false
+        }
+        Pending.store.finish(record)
+        HistoryLog.record(operation: operation, device: device.device, session: connection.session, user: login.user,
+                          selections: [], started: started, error: nil, bundle: bundlePath, snapshot: nil)
+        let when = outcome.at.map { " at \($0.formatted(.iso8601))" } ?? ""
+        if output.json {
+            Output.json(["outcome": "applied-earlier", "appliedAt": outcome.at.map { $0.formatted(.iso8601) } ?? "", "file": bundlePath])
+        } else {
+            Output.line("The machine had applied this import\(when); only its answer was lost. Nothing was sent again.")
+        }
+        return true
     }
 
     /// R2: an explicit yes before anything is overwritten.
