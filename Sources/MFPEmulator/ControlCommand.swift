@@ -72,7 +72,7 @@ public enum ControlCommand: Sendable, Equatable {
             return function
         }
         // Commands are one or two keywords, but for these single keywords that take an argument.
-        let key = ["noise", "corrupt", "drop", "line-speed", "lose-answer"].contains(words.first ?? "") ? words[0] : words.prefix(2).joined(separator: " ")
+        let key = ["noise", "corrupt", "drop", "line-speed", "lose-answer", "freeze-after"].contains(words.first ?? "") ? words[0] : words.prefix(2).joined(separator: " ")
         let last = words.last ?? ""
         switch (key, words.count) {
         case ("job start", 3): return .jobStart(try function(last))

@@ -54,14 +54,18 @@ final class RunningEmulator {
     let stateDirectory: String
     let dataDirectory: String
 
-    init(profile: String = "aurora-c5540", socket: Bool = false, extraArguments: [String] = []) throws {
+    /// - Parameters:
+    ///   - socketPath: serve this socket (another machine at the same address), else a new one.
+    ///   - stateDirectory, dataDirectory: the folders of an earlier emulator (the same machine again).
+    init(profile: String = "aurora-c5540", socket: Bool = false, socketPath: String? = nil,
+         stateDirectory: String? = nil, dataDirectory: String? = nil, extraArguments: [String] = []) throws {
         let work = try CommandRunner.temporaryDirectory()
-        stateDirectory = work + "/device"
-        dataDirectory = work + "/data"
+        self.stateDirectory = stateDirectory ?? work + "/device"
+        self.dataDirectory = dataDirectory ?? work + "/data"
         process.executableURL = URL(fileURLWithPath: CommandRunner.binary)
-        process.arguments = ["emulate", "--profile", profile, "--state", stateDirectory]
-            + (socket ? ["--socket", work + "/mfp.sock"] : ["--pty"]) + extraArguments
-        process.environment = ProcessInfo.processInfo.environment.merging(["MFPBRIDGE_DATA_DIR": dataDirectory]) { $1 }
+        process.arguments = ["emulate", "--profile", profile, "--state", self.stateDirectory]
+            + (socket || socketPath != nil ? ["--socket", socketPath ?? work + "/mfp.sock"] : ["--pty"]) + extraArguments
+        process.environment = ProcessInfo.processInfo.environment.merging(["MFPBRIDGE_DATA_DIR": self.dataDirectory]) { $1 }
         let out = Pipe()
         process.standardOutput = out
         process.standardError = FileHandle.nullDevice
@@ -93,8 +97,14 @@ final class RunningEmulator {
                               environment: ["MFPBRIDGE_DATA_DIR": dataDirectory], stdin: stdin)
     }
 
+    /// SIGKILL, as a power cut or a pulled cable would end it.
+    func kill() {
+        Foundation.kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+
     deinit {
-        process.terminate()
+        if process.isRunning { process.terminate() }
         process.waitUntilExit()
     }
 }
