@@ -60,5 +60,22 @@ public final class FrameChannel: Sendable {
         }
     }
 
+    /// A frame already decoded, or else what one read of the link without waiting brings (one
+    /// system call): lets a busy sender hear the receiver (checkpoints, a cancel) without blocking.
+    public func receiveWithoutWaiting() throws(LinkError) -> Frame? {
+        while let event = decoder.withLock({ $0.next() }) {
+            if case let .frame(frame) = event { return frame }
+            damaged.add(1, ordering: .relaxed)
+        }
+        let bytes = try link.receive(maxBytes: receiveSize, timeout: .zero)
+        guard !bytes.isEmpty else { return nil }
+        decoder.withLock { $0.feed(consuming: bytes) }
+        while let event = decoder.withLock({ $0.next() }) {
+            if case let .frame(frame) = event { return frame }
+            damaged.add(1, ordering: .relaxed)
+        }
+        return nil
+    }
+
     public func close() { link.close() }
 }

@@ -34,8 +34,23 @@ public final class StreamReceiver: Sendable {
         } catch {
             // A failure of our own file (full disk, a pulled stick): tell the sender at once, so
             // that it stops sending and the reservation is free to release.
-            if error.code == .file { try? send(.cancel(reason: "the receiver stopped: \(error.message)")) }
+            if error.code == .file { cancel(reason: "the receiver stopped: \(error.message)") }
             throw error
+        }
+    }
+
+    /// Tells the sender to stop, then reads what it still sends until it falls silent (at most a few
+    /// seconds): a sender blocked writing into a full link only hears the cancel once it can write.
+    private func cancel(reason: String) {
+        try? send(.cancel(reason: reason))
+        let clock = ContinuousClock()
+        let giveUp = clock.now.advanced(by: .seconds(3))
+        var drained = 0
+        while clock.now < giveUp {
+            guard let frame = try? channel.receive(timeout: .milliseconds(300)) else { return }
+            guard frame.id == streamID else { continue }
+            drained += 1
+            if drained % 32 == 0 { try? send(.cancel(reason: reason)) }
         }
     }
 

@@ -53,6 +53,7 @@ public final class StreamSender: Sendable {
         var state = try start()
         let size = source.size
         var sentLast = false
+        var sentSinceRead = 0
         while !state.finished {
             if sentLast || state.position >= state.credit {
                 try handle(try receiveMessage(timeout: configuration.stallTimeout), &state, &sentLast)
@@ -85,8 +86,13 @@ public final class StreamSender: Sendable {
                 throw StreamError(error)
             }
             if last { sentLast = true }
-            // Handle whatever is already decoded (no system call).
-            while let frame = try receiveDecoded() {
+            // Handle whatever is already decoded (no system call), and now and then read the link
+            // without waiting: checkpoints are journaled as they come and a cancel is heard at once,
+            // even while credit never runs out.
+            sentSinceRead += 1
+            let readLink = sentSinceRead >= Self.chunksBetweenReads
+            if readLink { sentSinceRead = 0 }
+            while let frame = try receiveDecoded(readingLink: readLink) {
                 try handle(frame, &state, &sentLast)
             }
         }
@@ -248,11 +254,18 @@ public final class StreamSender: Sendable {
         }
     }
 
-    /// A message already decoded, without waiting.
-    private func receiveDecoded() throws(StreamError) -> StreamWire.Message? {
+    /// Chunks sent between two reads of the link that do not wait.
+    static let chunksBetweenReads = 8
+
+    /// A message already decoded (or, with `readingLink`, what one read without waiting brings).
+    private func receiveDecoded(readingLink: Bool = false) throws(StreamError) -> StreamWire.Message? {
         while true {
             let frame: Frame?
-            do { frame = try channel.receive(timeout: .zero) } catch { throw StreamError(error) }
+            do {
+                frame = readingLink ? try channel.receiveWithoutWaiting() : try channel.receive(timeout: .zero)
+            } catch {
+                throw StreamError(error)
+            }
             guard let frame else { return nil }
             if frame.id == streamID, let message = StreamWire.message(frame) { return message }
         }
