@@ -1,3 +1,4 @@
+import BridgeTransfer
 import Foundation
 import GRDB
 import MFPKit
@@ -43,6 +44,13 @@ public final class SettingsStore: Sendable {
         configuration.label = "mfpbridge.settings"
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = FULL")
+        }
+        do {
+            // Mode 0600 before SQLite opens it (its -wal and -shm get the same): the settings hold
+            // the machine's users and address book.
+            try PrivateFile.prepareDatabase(path)
+        } catch {
+            throw EmulatorError("cannot open the settings store \(path): \(error)")
         }
         do {
             database = try DatabaseQueue(path: path, configuration: configuration)
