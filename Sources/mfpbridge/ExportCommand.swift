@@ -45,6 +45,8 @@ struct Export: ParsableCommand {
         let bundlePassword = try Secret.bundlePassword(file: passwordFile)
         let logger = outputOptions.makeLogger("mfpbridge.export")
         let started = Date()
+        // The stream is kept in the data folder: a read-only one fails now, not mid-transfer.
+        try DataFolder.requireWritable(PendingOperations.folder)
         let connection = try DeviceConnection.open(device, login: login, logger: logger)
         defer { connection.close() }
         Progress.doNotPowerOff("Export")

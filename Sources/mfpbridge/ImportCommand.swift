@@ -58,6 +58,8 @@ struct ImportRun {
              selections: [CategorySelection]?) throws {
         let started = Date()
         let logger = output.makeLogger("mfpbridge.\(operation)")
+        // The snapshot and the stream's checkpoints go to the data folder: check it before the machine.
+        if !dryRun { try DataFolder.requireWritable(PendingOperations.folder, Snapshots.folder) }
         let connection = try DeviceConnection.open(device, login: login, logger: logger)
         defer { connection.close() }
         let importing = try ImportOperation(session: connection.session, bundle: bundle, selections: selections,
