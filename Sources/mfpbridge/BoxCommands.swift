@@ -32,7 +32,7 @@ struct BoxBackup: ParsableCommand {
     private func attempt() throws {
         let started = Date()
         let pending = try PendingOperations.begin(["box-backup", "--device", device.device, "-o", HistoryLog.absolute(output)]
-            + (device.profiles.map { ["--profiles", $0] } ?? []) + ["--user", login.user])
+            + (device.profiles.map { ["--profiles", $0] } ?? []) + login.rememberedArguments)
         let connection: DeviceConnection
         do {
             connection = try DeviceConnection.open(device, login: login, logger: outputOptions.makeLogger("mfpbridge.box-backup"))
@@ -118,7 +118,7 @@ struct BoxRestore: ParsableCommand {
             guard ["y", "yes"].contains(readLine()?.lowercased() ?? "") else { throw BridgeError(.failure, "not confirmed; nothing was changed") }
         }
         let pending = try PendingOperations.begin(["box-restore", "--device", device.device, HistoryLog.absolute(file), "--yes"]
-            + (device.profiles.map { ["--profiles", $0] } ?? []) + ["--user", login.user])
+            + (device.profiles.map { ["--profiles", $0] } ?? []) + login.rememberedArguments)
         Progress.doNotPowerOff("Box restore")
         let serial = connection.session.device?.serialNumber ?? "unknown"
         let journal = "\(DataDirectory.path())/journals/\(serial).box-restore.journal"
@@ -152,6 +152,7 @@ enum BoxBackupFile {
 
     /// Reads the trailer and recomputes the payload's chain hash (R8): every byte checked.
     static func verify(path: String) throws(BridgeError) -> (trailer: Verified, payload: any StreamSource) {
+        try InputFile.check(path, what: "box backup file")
         let source: FileSource
         do {
             source = try FileSource(path: path)

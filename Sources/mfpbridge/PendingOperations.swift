@@ -44,7 +44,7 @@ struct PendingOperations {
 struct Resume: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Continue every interrupted box backup or restore from its last durable checkpoint.",
-        discussion: "Runs each interrupted operation again with its own arguments (passwords come from the usual places: MFPBRIDGE_PASSWORD, --admin-password-file is not remembered). Exit status: the worst of the operations'.")
+        discussion: "Runs each interrupted operation again with its own arguments, including the path of its --admin-password-file (never a password). Without one, the password comes from MFPBRIDGE_PASSWORD or, on a terminal, a prompt. Exit status: the worst of the operations'.")
 
     @Flag(name: .long, help: "Only list the interrupted operations.")
     var list = false
@@ -59,12 +59,9 @@ struct Resume: ParsableCommand {
         for operation in pending {
             Output.line("Resuming: mfpbridge \(operation.arguments.joined(separator: " "))")
             if list { continue }
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
-            process.arguments = operation.arguments
-            try process.run()
-            process.waitUntilExit()
-            worst = max(worst, process.terminationStatus)
+            // In our own process group, so that a rerun without a password file can prompt on the terminal.
+            let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
+            worst = max(worst, try ForegroundProcess.run(executable, arguments: operation.arguments))
         }
         if worst != 0 { throw ExitCode(worst) }
     }

@@ -54,13 +54,14 @@ final class RunningEmulator {
     let stateDirectory: String
     let dataDirectory: String
 
-    init(profile: String = "aurora-c5540", socket: Bool = false, extraArguments: [String] = []) throws {
+    /// `socketPath` serves on that socket (implies `socket`), e.g. one an earlier command failed to reach.
+    init(profile: String = "aurora-c5540", socket: Bool = false, socketPath: String? = nil, extraArguments: [String] = []) throws {
         let work = try CommandRunner.temporaryDirectory()
         stateDirectory = work + "/device"
         dataDirectory = work + "/data"
         process.executableURL = URL(fileURLWithPath: CommandRunner.binary)
         process.arguments = ["emulate", "--profile", profile, "--state", stateDirectory]
-            + (socket ? ["--socket", work + "/mfp.sock"] : ["--pty"]) + extraArguments
+            + (socket || socketPath != nil ? ["--socket", socketPath ?? work + "/mfp.sock"] : ["--pty"]) + extraArguments
         process.environment = ProcessInfo.processInfo.environment.merging(["MFPBRIDGE_DATA_DIR": dataDirectory]) { $1 }
         let out = Pipe()
         process.standardOutput = out
