@@ -200,3 +200,37 @@ extension CommandRunner {
                       stderr: String(decoding: stderr, as: UTF8.self))
     }
 }
+
+@Suite("doctor and the udev rule")
+struct DoctorRuleTests {
+    @Test("doctor names the quirks entries whose ids the udev rule does not cover, as JSON too")
+    func uncoveredQuirks() throws {
+        let work = try CommandRunner.temporaryDirectory()
+        let quirks = work + "/quirks.json"
+        try Data("""
+        {"devices": [{"vendorID": "1209", "productID": "7a01", "interfaceClass": "ff", "subclass": "42", "protocol": "01", "model": "Lab MFP"},
+                     {"vendorID": "3a5c", "productID": "0c99", "model": "Covered"}]}
+        """.utf8).write(to: URL(fileURLWithPath: quirks))
+        let rules = work + "/70-mfpbridge.rules"
+        try FileManager.default.copyItem(atPath: CommandRunner.packageRoot.appendingPathComponent("udev/70-mfpbridge.rules").path, toPath: rules)
+        let environment = ["MFPBRIDGE_QUIRKS": quirks, "MFPBRIDGE_UDEV_RULES": rules]
+        let text = try CommandRunner.run(["doctor"], environment: environment)
+        #expect(text.status == 1)
+        #expect(text.stdout.contains("problem: quirks entry 1209:7a01 (Lab MFP) is not in \(rules): a non-root user cannot open it"), "\(text.stdout)")
+        #expect(text.stdout.contains(#"ATTR{idVendor}=="1209", ATTR{idProduct}=="7a01", ENV{ID_USB_INTERFACES}=="*:ff4201:*""#))
+        #expect(!text.stdout.contains("3a5c:0c99"))
+        let json = try decodeJSON(try CommandRunner.run(["doctor", "--json"], environment: environment).stdout)
+        let uncovered = try #require(json["uncoveredQuirks"] as? [[String: Any]])
+        #expect(uncovered.count == 1)
+        #expect(uncovered.first?["vendorID"] as? String == "1209")
+        #expect(uncovered.first?["productID"] as? String == "7a01")
+        #expect(uncovered.first?["rulesFile"] as? String == rules)
+        // With the suggested line added, the entry is covered.
+        let line = try #require(uncovered.first?["suggestedLine"] as? String)
+        let original = try String(contentsOfFile: rules, encoding: .utf8)
+        try original.replacingOccurrences(of: "LABEL=\"mfpbridge_end\"", with: line + "\n\nLABEL=\"mfpbridge_end\"")
+            .write(toFile: rules, atomically: true, encoding: .utf8)
+        let fixed = try decodeJSON(try CommandRunner.run(["doctor", "--json"], environment: environment).stdout)
+        #expect((fixed["uncoveredQuirks"] as? [Any])?.isEmpty == true)
+    }
+}
