@@ -43,6 +43,11 @@ public final class SerialLink: Link {
             if error.errno == ENOTDIR {   // "/dev/ttyS0/x": no such port either
                 throw LinkError(SyscallError(call: error.call, errno: ENOENT), path: path)
             }
+            if error.errno == EISDIR {   // O_RDWR on a folder
+                throw LinkError(code: .notATerminal,
+                                message: "\(path) is a folder, not a serial port: give the port's device file; `mfpbridge devices` lists ports",
+                                errno: EISDIR)
+            }
             throw LinkError(error, path: path)
         }
         // A regular file or a directory opens fine but is not a port: say so before locking it.

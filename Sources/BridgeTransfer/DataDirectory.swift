@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 
 /// Where mfpbridge keeps its own files: `$MFPBRIDGE_DATA_DIR`, else `$XDG_DATA_HOME/mfpbridge`,
 /// else `~/.local/share/mfpbridge`.
@@ -8,5 +9,15 @@ public enum DataDirectory {
         if let xdg = environment["XDG_DATA_HOME"], !xdg.isEmpty { return xdg + "/mfpbridge" }
         let home = environment["HOME"] ?? NSHomeDirectory()
         return home + "/.local/share/mfpbridge"
+    }
+
+    /// Creates `folder` when missing and checks that this process may write in it (a read-only
+    /// mount, a folder of another user): a command calls it before it talks to a machine, so that
+    /// it fails at once rather than after a transfer has started.
+    public static func requireWritable(_ folder: String) throws(FileSystemError) {
+        try DurableFile.makeDirectory(folder)
+        guard access(folder, W_OK) == 0 else {
+            throw FileSystemError(operation: "write in", path: folder, errno: errno)
+        }
     }
 }

@@ -16,6 +16,10 @@ public enum DurableFile {
         }
         do {
             defer { close(fd) }
+            // Exactly `permissions`, whatever the umask took away.
+            guard fchmod(fd, permissions) == 0 else {
+                throw FileSystemError(operation: "set the mode of", path: temporary, errno: errno)
+            }
             var written = 0
             while written < bytes.count {
                 let result = bytes.withUnsafeBytes { buffer in
@@ -60,13 +64,25 @@ public enum DurableFile {
         return Array(data)
     }
 
-    /// Creates a folder and its parents (mode 0700: it may hold device data).
+    /// Creates a folder and its parents (mode 0700 whatever the umask: it may hold device data).
+    /// A folder that exists is left as it is.
     public static func makeDirectory(_ path: String) throws(FileSystemError) {
-        do {
-            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true,
-                                                    attributes: [.posixPermissions: 0o700])
-        } catch {
-            throw FileSystemError(operation: "create folder", path: path, errno: (error as NSError).code == 0 ? EIO : Int32((error as NSError).code))
+        var info = stat()
+        if stat(path, &info) == 0 {
+            guard info.st_mode & S_IFMT == S_IFDIR else {
+                throw FileSystemError(operation: "create folder", path: path, errno: ENOTDIR)
+            }
+            return
         }
+        guard errno == ENOENT else { throw FileSystemError(operation: "create folder", path: path, errno: errno) }
+        let parent = (path as NSString).deletingLastPathComponent
+        if !parent.isEmpty, parent != path { try makeDirectory(parent) }
+        guard mkdir(path, 0o700) == 0 else {
+            let error = errno
+            // Another process created it meanwhile: fine, as long as it is a folder.
+            if error == EEXIST, stat(path, &info) == 0, info.st_mode & S_IFMT == S_IFDIR { return }
+            throw FileSystemError(operation: "create folder", path: path, errno: error)
+        }
+        guard chmod(path, 0o700) == 0 else { throw FileSystemError(operation: "set the mode of", path: path, errno: errno) }
     }
 }

@@ -1,3 +1,4 @@
+import BridgeTransfer
 import Foundation
 import GRDB
 import MFPKit
@@ -45,7 +46,16 @@ public final class SettingsStore: Sendable {
             try db.execute(sql: "PRAGMA synchronous = FULL")
         }
         do {
+            // Mode 0600 before SQLite opens it (its -wal and -shm get the same): the settings hold
+            // the machine's users and address book.
+            try PrivateFile.prepareDatabase(path)
+        } catch {
+            throw EmulatorError("cannot open the settings store \(path): \(error)")
+        }
+        do {
             database = try DatabaseQueue(path: path, configuration: configuration)
+        } catch let error as DatabaseError {
+            throw EmulatorError("cannot open the settings store \(path): \(Self.explain(error, path: path))")
         } catch {
             throw EmulatorError("cannot open the settings store \(path): \(error)")
         }
@@ -301,7 +311,20 @@ extension SettingsStore {
         do {
             return try body()
         } catch let error as DatabaseError {
-            throw EmulatorError("settings store \(path): cannot \(step): \(error)")
+            throw EmulatorError("settings store \(path): cannot \(step): \(Self.explain(error, path: path))")
+        }
+    }
+
+    /// What an SQLite failure means for the state folder, and what to do, rather than "SQLite error 13".
+    static func explain(_ error: DatabaseError, path: String) -> String {
+        let folder = (path as NSString).deletingLastPathComponent
+        return switch error.resultCode {
+        case .SQLITE_FULL: "the disk holding \(folder) is full (SQLITE_FULL): free some space"
+        case .SQLITE_READONLY: "\(path) is read-only (SQLITE_READONLY): give the emulator a writable --state folder"
+        case .SQLITE_CANTOPEN: "cannot open it (SQLITE_CANTOPEN): check that \(folder) exists and is writable"
+        case .SQLITE_IOERR: "the disk failed while reading or writing it (SQLITE_IOERR): check the disk (dmesg)"
+        case .SQLITE_CORRUPT, .SQLITE_NOTADB: "it is damaged (SQLITE_CORRUPT): move the state folder away to start from factory settings"
+        default: "\(error)"
         }
     }
 }

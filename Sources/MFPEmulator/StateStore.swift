@@ -9,6 +9,8 @@ struct StateStore: Sendable {
 
     func load() throws -> EmulatorState? {
         guard let bytes = try DurableFile.read(path) else { return nil }
+        // A state file an older version (or a copy) left readable by others holds the login verifiers.
+        try PrivateFile.restrict(path)
         do {
             return try Self.decoder.decode(EmulatorState.self, from: Data(bytes))
         } catch {

@@ -179,6 +179,7 @@ enum BoxBackupFile {
 
     /// Reads the trailer and recomputes the payload's chain hash (R8): every byte checked.
     static func verify(path: String) throws(BridgeError) -> (trailer: Verified, payload: any StreamSource) {
+        try InputFile.check(path, what: "box backup file")
         let source: FileSource
         do {
             source = try FileSource(path: path)

@@ -20,7 +20,7 @@ enum BundleFile {
         } catch let error as BundleError {
             throw bridgeError(error, path: path)
         } catch {
-            throw BridgeError(.failure, "cannot read the bundle \(path): \(error.localizedDescription)")
+            throw InputFile.readFailure(path, what: "bundle file", error)
         }
     }
 
@@ -41,7 +41,7 @@ enum BundleFile {
         } catch let error as BundleError {
             throw bridgeError(error, path: path)
         } catch {
-            throw BridgeError(.failure, "cannot read the bundle \(path): \(error.localizedDescription)")
+            throw InputFile.readFailure(path, what: "bundle file", error)
         }
     }
 
@@ -79,11 +79,9 @@ enum BundleFile {
     }
 
     private static func open(_ path: String) throws(BridgeError) -> FileHandle {
-        guard FileManager.default.fileExists(atPath: path) else {
-            throw BridgeError(.usage, "no bundle at \(path): check the file name")
-        }
+        try InputFile.check(path, what: "bundle file")
         guard let handle = FileHandle(forReadingAtPath: path) else {
-            throw BridgeError(.failure, "cannot open the bundle \(path): check its permissions")
+            throw InputFile.unreadable(path, what: "bundle file", errno: errno == 0 ? EIO : errno)
         }
         return handle
     }

@@ -24,7 +24,8 @@ struct DeviceConnection {
                 embedded = emulator
                 link = emulator.hostLink
             } catch {
-                throw BridgeError(.unreachable, "cannot start the built-in emulator: \(error)")
+                // A data folder it cannot write in is not an unreachable device.
+                throw BridgeError(error is FileSystemError ? .failure : .unreachable, "cannot start the built-in emulator: \(error)")
             }
         } else {
             link = try address.openLink()

@@ -8,9 +8,11 @@ struct Doctor: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Check that USB machines can be used without root, and say what to fix.",
         discussion: """
-        Checks libusb and libudev, whether udev/70-mfpbridge.rules is installed, and the \
-        permissions of the device node of every USB machine on the allow-list. Exits 0 when all \
-        is well, 1 otherwise (each problem comes with the command that fixes it).
+        Checks libusb and libudev, whether udev/70-mfpbridge.rules is installed, whether the rule \
+        covers the ids of every quirks-file entry, and the permissions of the device node of every \
+        USB machine on the allow-list. Exits 0 when all is well, 1 otherwise (each problem comes \
+        with the command that fixes it). MFPBRIDGE_UDEV_RULES names the rule file to check instead \
+        of the installed one.
         """)
 
     @Option(name: .long, help: ArgumentHelp("Where the device profiles are.", valueName: "dir"))
@@ -30,6 +32,15 @@ struct Doctor: ParsableCommand {
             var group: String?
             var canOpen: Bool
         }
+        /// A quirks-file entry whose ids the rule does not grant access to.
+        struct UncoveredQuirk: Encodable {
+            var vendorID: String
+            var productID: String?
+            var model: String?
+            var quirksFile: String
+            var rulesFile: String
+            var suggestedLine: String
+        }
         var ok: Bool
         var libusbVersion: String
         var libudevVersion: String?
@@ -37,6 +48,7 @@ struct Doctor: ParsableCommand {
         var user: String
         var groups: [String]
         var devices: [Node]
+        var uncoveredQuirks: [UncoveredQuirk]
         var problems: [String]
         var fixes: [String]
     }
@@ -48,7 +60,8 @@ struct Doctor: ParsableCommand {
             problems.append("libusb cannot start: \(problem)")
             fixes.append("check that /dev/bus/usb exists (in a container, pass the USB bus through)")
         }
-        let rules = Self.rulesDirectories.map { "\($0)/\(Self.rulesName)" }.first { FileManager.default.fileExists(atPath: $0) }
+        let override = ProcessInfo.processInfo.environment["MFPBRIDGE_UDEV_RULES"].flatMap { $0.isEmpty ? nil : $0 }
+        let rules = override ?? Self.rulesDirectories.map { "\($0)/\(Self.rulesName)" }.first { FileManager.default.fileExists(atPath: $0) }
         if rules == nil {
             problems.append("the udev rule \(Self.rulesName) is not installed: USB machines can only be opened as root")
             fixes.append("sudo install -m 644 udev/\(Self.rulesName) /etc/udev/rules.d/ && sudo udevadm control --reload && sudo udevadm trigger --subsystem-match=usb")
@@ -57,6 +70,29 @@ struct Doctor: ParsableCommand {
         for warning in allowList.warnings {
             problems.append("quirks file: \(warning)")
             fixes.append("fix the JSON in \(USBAllowList.quirksPath()) (see README, \"USB\")")
+        }
+        // Quirks entries the rule does not cover: the installed rule, else the one the fix above installs.
+        var uncovered: [Report.UncoveredQuirk] = []
+        if let checked = rules ?? Self.repositoryRules(), let text = try? String(contentsOfFile: checked, encoding: .utf8) {
+            let parsed = UDevRules(text: text)
+            let quirksFile = USBAllowList.quirksPath()
+            for entry in allowList.entries where entry.source == quirksFile
+                && !parsed.covers(vendorID: entry.vendorID, productID: entry.productID, interfaceClass: entry.interfaceClass,
+                                  subclass: entry.subclass, interfaceProtocol: entry.interfaceProtocol) {
+                let line = UDevRules.suggestedLine(vendorID: entry.vendorID, productID: entry.productID, interfaceClass: entry.interfaceClass,
+                                                   subclass: entry.subclass, interfaceProtocol: entry.interfaceProtocol)
+                let ids = USBAllowListLoader.hex4(entry.vendorID) + ":" + (entry.productID.map(USBAllowListLoader.hex4) ?? "any")
+                uncovered.append(Report.UncoveredQuirk(vendorID: USBAllowListLoader.hex4(entry.vendorID),
+                                                       productID: entry.productID.map(USBAllowListLoader.hex4), model: entry.model,
+                                                       quirksFile: quirksFile, rulesFile: checked, suggestedLine: line))
+                problems.append("quirks entry \(ids) (\(entry.model ?? "no model name")) is not in \(checked): a non-root user cannot open it")
+                fixes.append("add a line before LABEL=\"mfpbridge_end\" in \(checked)"
+                             + (rules == nil ? " (and install it, above)" : "") + ": \(line)"
+                             + (rules == nil ? "" : "; then sudo udevadm control --reload && sudo udevadm trigger --subsystem-match=usb and replug the machine"))
+            }
+        } else if rules != nil {
+            problems.append("cannot read the udev rule \(rules!)")
+            fixes.append("check its permissions (it should be mode 644): sudo chmod 644 \(rules!)")
         }
         let user = getpwuid(geteuid()).map { String(cString: $0.pointee.pw_name) } ?? "uid \(geteuid())"
         let groups = Self.currentGroups()
@@ -85,7 +121,7 @@ struct Doctor: ParsableCommand {
         }
         let report = Report(ok: problems.isEmpty, libusbVersion: USBEnvironment.libusbVersion,
                             libudevVersion: USBEnvironment.libudevVersion, rulesFile: rules, user: user, groups: groups,
-                            devices: nodes, problems: problems, fixes: fixes)
+                            devices: nodes, uncoveredQuirks: uncovered, problems: problems, fixes: fixes)
         if output.json {
             Output.json(report)
         } else {
@@ -108,6 +144,19 @@ struct Doctor: ParsableCommand {
             }
         }
         if !problems.isEmpty { throw ExitCode(ExitStatus.failure.rawValue) }
+    }
+
+    /// The repository's `udev/70-mfpbridge.rules`, found beside or above the executable (as the profiles are).
+    static func repositoryRules(executablePath: String = CommandLine.arguments.first ?? "") -> String? {
+        var folder = URL(fileURLWithPath: executablePath).resolvingSymlinksInPath().deletingLastPathComponent()
+        for _ in 0..<8 {
+            let candidate = folder.appendingPathComponent("udev/\(rulesName)").path
+            if FileManager.default.fileExists(atPath: candidate) { return candidate }
+            folder = folder.deletingLastPathComponent()
+        }
+        let installed = URL(fileURLWithPath: executablePath).resolvingSymlinksInPath().deletingLastPathComponent()
+            .appendingPathComponent("../share/mfpbridge/\(rulesName)").standardized.path
+        return FileManager.default.fileExists(atPath: installed) ? installed : nil
     }
 
     static func currentGroups() -> [String] {

@@ -45,6 +45,8 @@ struct Export: ParsableCommand {
         let bundlePassword = try Secret.bundlePassword(file: passwordFile)
         let logger = outputOptions.makeLogger("mfpbridge.export")
         let started = Date()
+        // The stream is kept in the data folder: a read-only one fails now, not mid-transfer.
+        try DataFolder.requireWritable(Pending.folder)
         var pending = try Pending.begin("export", device: device, files: [output],
                                         arguments: (all ? ["--all"] : category.flatMap { ["--category", $0] })
                                             + (passwordFile.map { ["--password-file", Pending.absolute($0)] } ?? [])

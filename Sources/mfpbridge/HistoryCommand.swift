@@ -14,7 +14,7 @@ struct HistoryList: ParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func run() throws {
-        let entries = try History.open(dataDirectory: DataDirectory.path()).entries(limit: limit)
+        let entries = try History.open(dataDirectory: DataDirectory.path(), purpose: .read).entries(limit: limit)
         if output.json {
             Output.json(entries)
             return

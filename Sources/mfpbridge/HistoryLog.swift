@@ -17,7 +17,7 @@ enum HistoryLog {
         do {
             try History.open(dataDirectory: DataDirectory.path()).record(entry)
         } catch {
-            Output.warn("warning: could not write the history: \(error)")
+            Output.warn("warning: \(error.message) (the \(operation) itself is not affected)")
         }
     }
 

@@ -62,6 +62,8 @@ struct ImportRun {
              selections: [CategorySelection]?, rerunArguments: [String]? = nil) throws {
         let started = Date()
         let logger = output.makeLogger("mfpbridge.\(operation)")
+        // The snapshot and the stream's checkpoints go to the data folder: check it before the machine.
+        if !dryRun { try DataFolder.requireWritable(Pending.folder, Snapshots.folder) }
         var pending: PendingOperation?
         if let rerunArguments, !dryRun {
             pending = try Pending.begin(operation, device: device, files: [bundlePath], arguments: rerunArguments,

@@ -63,8 +63,10 @@ enum ImportReport {
 
 /// Where automatic snapshots go: `DATA/snapshots/SERIAL/TIMESTAMP.mfpb`.
 enum Snapshots {
+    static var folder: String { DataDirectory.path() + "/snapshots" }
+
     static func newPath(serialNumber: String) -> String {
-        let folder = "\(DataDirectory.path())/snapshots/\(serialNumber)"
+        let folder = "\(Self.folder)/\(serialNumber)"
         try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true,
                                                  attributes: [.posixPermissions: 0o700])
         let formatter = ISO8601DateFormatter()

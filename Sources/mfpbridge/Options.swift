@@ -1,5 +1,6 @@
 import ArgumentParser
 import BridgeClient
+import BridgeTransfer
 import Foundation
 import Logging
 import MFPKit
@@ -61,8 +62,10 @@ enum Secret {
 
     static func read(file: String?, environment name: String, prompt: String, missing: String) throws(BridgeError) -> String {
         if let file {
+            try checkPasswordFile(file)
             guard let data = FileManager.default.contents(atPath: file) else {
-                throw BridgeError(.usage, "cannot read the password file \(file)")
+                let reason = String(cString: strerror(errno)).lowercased()
+                throw BridgeError(.usage, "cannot read the password file \(file): \(reason) (\(FileSystemError.symbol(errno)))")
             }
             // The first line, without its end ("\n" or "\r\n").
             var line = Array(data.prefix { $0 != 0x0A })
@@ -78,6 +81,27 @@ enum Secret {
         }
         Self.typed[prompt] = answer
         return answer
+    }
+
+    /// Refuses a password file others may read or change, as ssh refuses such a key file (exit 2).
+    /// Pipes and terminals (`<(...)`, /dev/stdin) are not files others can open later: they pass.
+    static func checkPasswordFile(_ file: String) throws(BridgeError) {
+        var info = stat()
+        guard stat(file, &info) == 0 else {
+            let code = errno
+            if code == ENOENT || code == ENOTDIR { throw BridgeError(.usage, "no password file at \(file): check the file name") }
+            throw BridgeError(.usage, "cannot read the password file \(file): \(String(cString: strerror(code)).lowercased()) (\(FileSystemError.symbol(code)))")
+        }
+        let kind = info.st_mode & S_IFMT
+        if kind == S_IFDIR { throw BridgeError(.usage, "\(file) is a folder, not a password file") }
+        guard kind == S_IFREG else { return }
+        let mode = String(format: "%04o", info.st_mode & 0o7777)
+        if info.st_mode & 0o044 != 0 {
+            throw BridgeError(.usage, "\(file) is readable by others (mode \(mode)): chmod 600 \(file)")
+        }
+        if info.st_mode & 0o022 != 0 {
+            throw BridgeError(.usage, "\(file) is writable by others (mode \(mode)): chmod 600 \(file)")
+        }
     }
 
     /// The bundle password (R13), if any: from the file, or MFPBRIDGE_BUNDLE_PASSWORD.

@@ -16,7 +16,10 @@ enum Pending {
         var again = [operation, "--device", device.device] + arguments + (device.profiles.map { ["--profiles", absolute($0)] } ?? [])
         // The path of the password file the user gave, never the password: resume needs no
         // password in the environment.
-        if let passwordFile { again += ["--admin-password-file", absolute(passwordFile)] }
+        var info = stat()
+        if let passwordFile, stat(passwordFile, &info) == 0, info.st_mode & S_IFMT == S_IFREG {
+            again += ["--admin-password-file", absolute(passwordFile)]
+        }
         return try store.begin(PendingOperation(operation: operation, address: device.device, files: files.map(absolute), arguments: again))
     }
 
@@ -71,12 +74,9 @@ struct Resume: ParsableCommand {
         var worst: Int32 = 0
         for record in pending {
             Output.line("Resuming \(record.id): mfpbridge \(record.arguments.joined(separator: " "))")
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
-            process.arguments = record.arguments
-            try process.run()
-            process.waitUntilExit()
-            worst = max(worst, process.terminationStatus)
+            // In our own process group, so that a rerun without a password file can prompt on the terminal.
+            let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
+            worst = max(worst, try ForegroundProcess.run(executable, arguments: record.arguments))
         }
         if worst != 0 { throw ExitCode(worst) }
     }

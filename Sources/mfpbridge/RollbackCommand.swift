@@ -33,7 +33,7 @@ struct Rollback: ParsableCommand {
             let connection = try DeviceConnection.open(device, login: login, logger: logger)
             let serial = connection.session.device?.serialNumber ?? ""
             connection.close()
-            guard let entry = try History.open(dataDirectory: DataDirectory.path()).lastSnapshot(deviceSerial: serial),
+            guard let entry = try History.open(dataDirectory: DataDirectory.path(), purpose: .read).lastSnapshot(deviceSerial: serial),
                   let found = entry.snapshotPath else {
                 throw BridgeError(.failure, "no snapshot of machine \(serial) in the history; nothing to roll back")
             }

@@ -19,6 +19,7 @@ struct Verify: ParsableCommand {
     @OptionGroup var bundlePassword: BundlePasswordOptions
 
     func run() throws {
+        try InputFile.check(file, what: "bundle file")
         if BoxBackupFile.isBoxBackup(path: file) {
             let (trailer, _) = try BoxBackupFile.verify(path: file)
             Output.line("\(file): intact box backup: \(trailer.documents) documents, \(trailer.payloadSize) bytes from \(trailer.origin.model) (\(trailer.origin.serialNumber)), every byte checked (chain hash)")

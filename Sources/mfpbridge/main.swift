@@ -1,5 +1,6 @@
 import ArgumentParser
 import BridgeClient
+import BridgeTransfer
 import Foundation
 
 // Maps every failure to the documented exit codes (README, "Exit codes"); ArgumentParser's own
@@ -15,6 +16,12 @@ do {
     let code = MFPBridge.exitCode(for: error)
     if code == .success {
         MFPBridge.exit(withError: error)
+    }
+    // A Foundation file error that reached here names its errno and file, not "NSCocoaErrorDomain error N".
+    if let code = FileSystemError.errno(of: error) {
+        let file = ((error as NSError).userInfo[NSFilePathErrorKey] as? String).map { "\($0): " } ?? ""
+        Output.warn("error: \(file)\(String(cString: strerror(code)).lowercased()) (\(FileSystemError.symbol(code)))")
+        exit(ExitStatus.failure.rawValue)
     }
     FileHandle.standardError.write(Data((MFPBridge.fullMessage(for: error) + "\n").utf8))
     exit(code == .validationFailure ? ExitStatus.usage.rawValue : ExitStatus.failure.rawValue)

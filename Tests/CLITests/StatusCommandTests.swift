@@ -90,6 +90,7 @@ struct StatusCommandTests {
         #expect(try emulator.control("admin-password", stdin: "n3w-pass\n").status == 0)
         let file = try CommandRunner.temporaryDirectory() + "/password"
         try "n3w-pass\n".write(toFile: file, atomically: true, encoding: .utf8)
+        #expect(chmod(file, 0o600) == 0)   // one others can read is refused
         let result = try CommandRunner.run(["status", "--device", emulator.address, "--password-file", file],
                                            environment: ["MFPBRIDGE_PASSWORD": ""])
         #expect(result.status == 0, "\(result.stderr)")
