@@ -15,6 +15,7 @@ import Testing
         .login(user: "Administrator", proof: "00ff"), .status,
         .reserve(operation: "export", categories: [.addressBook, .personalSettings]),
         .keepalive(token: "t"), .release(token: "t"),
+        .transferOutcome(operation: "box-restore", transferID: 0xFEDC_BA98_7654_3210),
     ])
     func requests(request: Request) throws {
         #expect(try Request.decode(request.encoded()) == request)
@@ -26,11 +27,13 @@ import Testing
                                   power: .sleep, errorCode: DeviceErrorCode(rawValue: "E602-0001"),
                                   activeJobs: [ActiveJob(id: "J1", function: .fax, startedAt: Date(timeIntervalSince1970: 1_700_000_000))],
                                   sync: SyncStatus(role: .server, state: .paused, exportPreparedAt: Date(timeIntervalSince1970: 1_700_000_100), connectionDestination: "localhost:8443"),
-                                  securityPolicyPasswordSet: true, importExportInProgress: true)
+                                  securityPolicyPasswordSet: true, importExportInProgress: true, boxDocumentBytes: 1 << 33)
         let responses: [Response] = [
             .hello(version: 1, model: "M", serialNumber: "N", firmware: "1"), .challenge(salt: "00", nonce: "11"),
             .loggedIn(user: "Administrator", role: "Administrator"), .status(status),
             .reserved(token: "t", expiresInSeconds: 30), .ok,
+            .transferOutcome(applied: true, appliedAt: Date(timeIntervalSince1970: 1_800_000_000)),
+            .transferOutcome(applied: false, appliedAt: nil),
             .failure(DeviceFailure(code: .refused, message: "no", rule: .r5,
                                    blockers: [Blocker(rule: .r5, code: "error-code", message: "E602-0001")])),
             .failure(DeviceFailure(code: .incomplete, message: "40000 of 100000 bytes arrived")),
