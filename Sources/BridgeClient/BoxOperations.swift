@@ -40,7 +40,7 @@ public enum BoxOperations {
         defer { part.close() }
         let result = try session.receiveStream(stream: stream, transferID: transferID, into: part, advice: .box)
         guard result.size == size else {
-            throw BridgeError(.failure, "the box stream ended at \(result.size) of \(size) bytes; run the same command again")
+            throw BridgeError(.interrupted, "the box stream ended at \(result.size) of \(size) bytes; run the same command again (or `mfpbridge resume`) to continue")
         }
         let trailer = BoxBackupTrailerData(origin: origin, createdAt: now, documents: documents, size: size, chain: result.chain)
         do {
@@ -91,7 +91,7 @@ public enum BoxOperations {
         var result: StreamResult?
         do {
             result = try session.sendStream(stream: stream, transferID: transferID, source: payload, journal: journal, advice: .box)
-        } catch let interruption where interruption.status == .interrupted {
+        } catch let interruption where interruption.status == .interrupted && !session.linkGone {
             // The last acknowledgement may have been lost on a noisy line although every byte
             // arrived: the device checks its staging against size and chain itself, so asking it
             // to commit is safe. If the staging is incomplete, the interruption stands (exit 8).
@@ -115,11 +115,12 @@ public enum BoxOperations {
 
     static func commitBox(session: DeviceSession, token: String, size: UInt64, chain: ChainHash) throws(BridgeError) {
         let commit: Response
+        var sent = false
         do {
             commit = try session.call(.boxImportCommit(token: token, size: size,
                                                        chain: chain.bytes.map { String(format: "%02x", $0) }.joined()),
-                                      timeout: session.commitPatience, attempts: 6)   // safe to repeat, see commitImport
-        } catch where error.status == .unreachable {
+                                      timeout: session.commitPatience, attempts: 6, sent: &sent)   // safe to repeat, see commitImport
+        } catch where error.status == .unreachable && sent {
             throw DeviceSession.unknownOutcome(of: "box restore", error)
         }
         switch commit {

@@ -29,6 +29,7 @@ extension DeviceSession {
                     advice: RerunAdvice) throws(BridgeError) -> StreamResult {
         exchange.lock()
         defer { exchange.unlock() }
+        linkGone = false
         do {
             var configuration = StreamConfiguration.forLink(channel.link.framing)
             // The receiver speaks at least once a second while it waits; 10 s of silence means
@@ -37,8 +38,17 @@ extension DeviceSession {
             return try StreamSender(channel: channel, streamID: stream, transferID: transferID, source: source,
                                     journal: journal, configuration: configuration, recomputeFromSource: journal == nil).run()
         } catch {
+            linkGone = Self.linkIsGone(error)
             throw Self.streamFailure(error, advice: advice)
         }
+    }
+
+    /// Whether the link itself failed (cut, closed, the device gone), as opposed to a stream that
+    /// fell silent on a link still open (its final acknowledgement lost on a noisy line): only then
+    /// is it worth asking the device, on the same link, to check what arrived.
+    static func linkIsGone(_ error: StreamError) -> Bool {
+        guard error.code == .link, let code = error.linkError?.code else { return false }
+        return code == .vanished || code == .closed || code == .io
     }
 
     /// A lost link mid-stream is resumable (exit 8): what is durable stays, a rerun continues.

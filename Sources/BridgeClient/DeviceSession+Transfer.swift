@@ -114,7 +114,7 @@ extension DeviceSession {
         do {
             result = try sendStream(stream: stream, transferID: transferID,
                                     source: ProgressSource(base: BytesSource(bytes), report: progress), journal: nil, advice: .settings)
-        } catch let interruption where interruption.status == .interrupted {
+        } catch let interruption where interruption.status == .interrupted && !linkGone {
             // The final acknowledgement may have been lost on a noisy line although every byte
             // arrived: the device checks size and digest itself before it stages anything.
             logger.info("stream ended without its final acknowledgement (\(interruption.message)); asking the device to check and stage")
@@ -136,9 +136,10 @@ extension DeviceSession {
         // Asked again when no answer comes: the device answers a repeated commit of the same
         // reservation ok without applying twice, so a lost answer never ends as a false failure.
         let response: Response
+        var sent = false
         do {
-            response = try call(.importCommit(token: token), timeout: commitPatience, attempts: 6)
-        } catch where error.status == .unreachable {
+            response = try call(.importCommit(token: token), timeout: commitPatience, attempts: 6, sent: &sent)
+        } catch where error.status == .unreachable && sent {
             throw Self.unknownOutcome(of: "import", error)
         }
         switch response {

@@ -21,6 +21,9 @@ public final class DeviceSession: @unchecked Sendable {
     /// How long one try of a commit waits for its answer (six tries in all): a machine may take a
     /// while to verify and apply. Tests of a frozen machine shorten it.
     public var commitPatience: Duration = .seconds(20)
+    /// Set when the last stream this session sent ended because the link itself failed: a check
+    /// asked of the device afterwards on this link cannot reach it.
+    var linkGone = false
 
     public init(link: any Link, logger: Logger) {
         self.channel = FrameChannel(link: link)
@@ -31,6 +34,13 @@ public final class DeviceSession: @unchecked Sendable {
 
     /// Sends `request` and waits for its answer; `attempts` > 1 only for requests safe to repeat.
     public func call(_ request: Request, timeout: Duration = .seconds(3), attempts: Int = 3) throws(BridgeError) -> Response {
+        var sent = false
+        return try call(request, timeout: timeout, attempts: attempts, sent: &sent)
+    }
+
+    /// `call`, telling in `sent` whether the request got onto the link at least once: a call that
+    /// failed before any send never reached the machine, so its outcome is known (nothing happened).
+    func call(_ request: Request, timeout: Duration, attempts: Int, sent: inout Bool) throws(BridgeError) -> Response {
         exchange.lock()
         defer { exchange.unlock() }
         // Every try of this call: a late answer to an earlier try is the answer to the same
@@ -42,6 +52,7 @@ public final class DeviceSession: @unchecked Sendable {
             tries.insert(id)
             do {
                 try channel.send(Frame(type: .request, id: id, payload: request.encoded()))
+                sent = true
                 let clock = ContinuousClock()
                 let deadline = clock.now.advanced(by: timeout)
                 while let frame = try channel.receive(timeout: clock.now.duration(to: deadline)) {

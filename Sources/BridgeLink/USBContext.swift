@@ -34,8 +34,8 @@ final class USBContext: @unchecked Sendable {
         libusb_exit(raw)
     }
 
-    /// Starts the event thread (once).
-    func startEvents() {
+    /// Starts the event thread (once). Throws when the system has no thread to give.
+    func startEvents() throws(LinkError) {
         let start = loop.flags.withLock { state -> Bool in
             if state.running { return false }
             state.running = true
@@ -52,7 +52,12 @@ final class USBContext: @unchecked Sendable {
             }
             loop.stopped.signal()
         }
-        thread.start()
+        let result = thread.start()
+        guard result == 0 else {
+            loop.flags.withLock { $0.running = false }
+            throw LinkError(code: .io, message: "cannot start libusb's event thread (pthread_create: \(errnoName(result))): the system is out of threads or memory; close other programs and retry",
+                            errno: result)
+        }
     }
 
     /// Stops the event thread and waits for it to leave. Transfers must be finished first.
@@ -74,7 +79,8 @@ final class PThread: Sendable {
         self.body = body
     }
 
-    func start() {
+    /// 0, or pthread_create's error number (the thread did not start).
+    func start() -> Int32 {
         let box = Unmanaged.passRetained(self).toOpaque()
         var thread = pthread_t()
         let result = pthread_create(&thread, nil, { raw in
@@ -82,8 +88,12 @@ final class PThread: Sendable {
             me.body()
             return nil
         }, box)
-        precondition(result == 0, "pthread_create failed (\(result)): out of threads")
+        guard result == 0 else {
+            Unmanaged<PThread>.fromOpaque(box).release()
+            return result
+        }
         pthread_detach(thread)
+        return 0
     }
 }
 

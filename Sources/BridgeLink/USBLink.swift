@@ -227,7 +227,12 @@ final class USBTransferEngine: @unchecked Sendable {
             address: address, context: context, handle: handle, interface: interface.number,
             inEndpoint: input.address, outEndpoint: output.address, outMaxPacket: Int(output.maxPacketSize),
             options: options, detachedKernelDriver: detached)
-        context.startEvents()
+        do throws(LinkError) {
+            try context.startEvents()
+        } catch {
+            engine.close()
+            throw error
+        }
         let packet = max(Int(input.maxPacketSize), 1)
         let readSize = (max(options.readSize, packet) + packet - 1) / packet * packet
         do throws(LinkError) {

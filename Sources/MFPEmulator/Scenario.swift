@@ -39,12 +39,14 @@ public struct Scenario: Sendable, Equatable {
 extension VirtualMFP {
     /// Plays a scenario on its own thread; a refused command is logged and the timeline goes on.
     public func play(_ scenario: Scenario) {
-        let start = ContinuousClock.now
+        // On the machine's own clock (injected: a test moves it by hand), looked at every 20 ms.
+        let start = now()
         let thread = Thread { [self] in
             for event in scenario.events {
-                let due = start.advanced(by: .milliseconds(Int64(event.at * 1000)))
-                let wait = ContinuousClock.now.duration(to: due)
-                if wait > .zero { Thread.sleep(forTimeInterval: Double(wait.components.seconds) + Double(wait.components.attoseconds) / 1e18) }
+                let due = start.addingTimeInterval(event.at)
+                while case let wait = due.timeIntervalSince(now()), wait > 0 {
+                    Thread.sleep(forTimeInterval: min(wait, 0.02))
+                }
                 do {
                     let output = try apply(event.command)
                     logger.info("scenario at \(event.at)s: \(event.command) -> \(output)")

@@ -95,7 +95,18 @@ struct Emulate: ParsableCommand {
             Thread {
                 // One host connection at a time is enough for a device; each gets its own session.
                 while true {
-                    guard let connection = try? socketListener.accept(timeout: .seconds(1)) else { continue }
+                    let connection: SocketLink?
+                    do throws(LinkError) {
+                        connection = try socketListener.accept(timeout: .seconds(1))
+                    } catch {
+                        // Closed (shutting down): stop. Anything else (EMFILE): say so and back off
+                        // instead of spinning on the failing call.
+                        if error.code == .closed { return }
+                        logger.error("cannot accept a host connection: \(error)")
+                        Thread.sleep(forTimeInterval: 0.5)
+                        continue
+                    }
+                    guard let connection else { continue }
                     EmulatorServer(device: device, link: connection, logger: logger).run()
                     connection.close()
                 }

