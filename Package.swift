@@ -52,7 +52,7 @@ let package = Package(
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
         .target(name: "MFPEmulator", dependencies: [
-            "MFPKit", "BridgeWire", "BridgeLink", "BridgeTransfer",
+            "MFPKit", "BridgeWire", "BridgeLink", "BridgeTransfer", "MFPBundle",
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "GRDB", package: "GRDB.swift"),
@@ -70,12 +70,15 @@ let package = Package(
         .testTarget(name: "MFPKitTests", dependencies: ["MFPKit"]),
         .testTarget(name: "BridgeWireTests", dependencies: ["BridgeWire", "MFPKit"]),
         .testTarget(name: "BridgeLinkTests", dependencies: ["BridgeLink", "BridgeWire", "BridgeTransfer"]),
-        .testTarget(name: "MFPBundleTests", dependencies: ["MFPBundle", "MFPKit"]),
+        .testTarget(name: "MFPBundleTests", dependencies: ["MFPBundle", "MFPKit", "BridgeTransfer"]),
         // Real libusb and libudev against an emulated USB MFP under umockdev (skips with the reason
         // when umockdev is missing).
         .testTarget(name: "USBTests", dependencies: ["BridgeLink", "BridgeClient", "MFPEmulator", "MFPKit"]),
-        .testTarget(name: "EmulatorTests", dependencies: ["MFPEmulator", "BridgeClient", "BridgeLink", "BridgeTransfer", "MFPKit"]),
-        .testTarget(name: "CLITests", dependencies: ["MFPKit"]),
+        .testTarget(name: "EmulatorTests", dependencies: [
+            "MFPEmulator", "BridgeClient", "BridgeLink", "BridgeTransfer", "MFPKit", "MFPBundle",
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
+        .testTarget(name: "CLITests", dependencies: ["MFPKit", .product(name: "Crypto", package: "swift-crypto")]),
     ]
 )
 
