@@ -64,6 +64,15 @@ let package = Package(
         ]),
         // Prints speed ratios measured in one run (docs/performance.md); never part of the tests.
         .executableTarget(name: "mfpbridge-bench", dependencies: ["BridgeWire", "CMFPBridgeShims", "BridgeLink", "BridgeTransfer"]),
+        // Test tools (not a product): the seeded mutation campaign over every file format (R8, R13),
+        // used by the tests and by mfpbridge-mutate.
+        .target(name: "MFPTestTools", dependencies: [
+            "BridgeClient", "BridgeTransfer", "MFPBundle", "MFPKit",
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
+        // Runs the mutation campaign (scripts/mutation-campaign, scripts/test) and writes mutants
+        // for the end-to-end tests; never installed.
+        .executableTarget(name: "mfpbridge-mutate", dependencies: ["MFPTestTools", "BridgeClient"]),
         // Applies a staged import and is killed mid-way by the R3 crash tests; never installed.
         .executableTarget(name: "mfpbridge-crashtest", dependencies: ["MFPEmulator", "MFPKit"]),
 
@@ -79,6 +88,7 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .testTarget(name: "CLITests", dependencies: ["MFPKit", .product(name: "Crypto", package: "swift-crypto")]),
+        .testTarget(name: "MFPTestToolsTests", dependencies: ["MFPTestTools", "BridgeClient", "MFPBundle"]),
     ]
 )
 
