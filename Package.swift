@@ -52,7 +52,7 @@ let package = Package(
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
         .target(name: "MFPEmulator", dependencies: [
-            "MFPKit", "BridgeWire", "BridgeLink", "BridgeTransfer",
+            "MFPKit", "BridgeWire", "BridgeLink", "BridgeTransfer", "MFPBundle",
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "GRDB", package: "GRDB.swift"),
@@ -64,18 +64,31 @@ let package = Package(
         ]),
         // Prints speed ratios measured in one run (docs/performance.md); never part of the tests.
         .executableTarget(name: "mfpbridge-bench", dependencies: ["BridgeWire", "CMFPBridgeShims", "BridgeLink", "BridgeTransfer"]),
+        // Test tools (not a product): the seeded mutation campaign over every file format (R8, R13),
+        // used by the tests and by mfpbridge-mutate.
+        .target(name: "MFPTestTools", dependencies: [
+            "BridgeClient", "BridgeTransfer", "MFPBundle", "MFPKit",
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
+        // Runs the mutation campaign (scripts/mutation-campaign, scripts/test) and writes mutants
+        // for the end-to-end tests; never installed.
+        .executableTarget(name: "mfpbridge-mutate", dependencies: ["MFPTestTools", "BridgeClient"]),
         // Applies a staged import and is killed mid-way by the R3 crash tests; never installed.
         .executableTarget(name: "mfpbridge-crashtest", dependencies: ["MFPEmulator", "MFPKit"]),
 
         .testTarget(name: "MFPKitTests", dependencies: ["MFPKit"]),
         .testTarget(name: "BridgeWireTests", dependencies: ["BridgeWire", "MFPKit"]),
         .testTarget(name: "BridgeLinkTests", dependencies: ["BridgeLink", "BridgeWire", "BridgeTransfer"]),
-        .testTarget(name: "MFPBundleTests", dependencies: ["MFPBundle", "MFPKit"]),
+        .testTarget(name: "MFPBundleTests", dependencies: ["MFPBundle", "MFPKit", "BridgeTransfer"]),
         // Real libusb and libudev against an emulated USB MFP under umockdev (skips with the reason
         // when umockdev is missing).
         .testTarget(name: "USBTests", dependencies: ["BridgeLink", "BridgeClient", "MFPEmulator", "MFPKit"]),
-        .testTarget(name: "EmulatorTests", dependencies: ["MFPEmulator", "BridgeClient", "BridgeLink", "BridgeTransfer", "MFPKit"]),
-        .testTarget(name: "CLITests", dependencies: ["MFPKit"]),
+        .testTarget(name: "EmulatorTests", dependencies: [
+            "MFPEmulator", "BridgeClient", "BridgeLink", "BridgeTransfer", "MFPKit", "MFPBundle",
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
+        .testTarget(name: "CLITests", dependencies: ["MFPKit", .product(name: "Crypto", package: "swift-crypto")]),
+        .testTarget(name: "MFPTestToolsTests", dependencies: ["MFPTestTools", "BridgeClient", "MFPBundle"]),
     ]
 )
 

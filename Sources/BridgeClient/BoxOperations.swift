@@ -17,8 +17,9 @@ public enum BoxOperations {
         public var resumedFrom: UInt64
     }
 
-    /// Receives the device's box documents into `output.part` (checkpointed), then seals it with
-    /// a trailer and publishes it under `output`.
+    /// Receives the device's box documents into `output.part` (checkpointed) after the box backup
+    /// preamble, then seals it with a trailer and publishes it under `output` (format 2,
+    /// docs/bundle-format.md "Box backups").
     public static func backup(session: DeviceSession, output: String, now: Date = Date()) throws(BridgeError) -> BackupResult {
         let status = try session.statusIfIdle(for: "box backup")
         // Nothing is reserved that cannot be finished here: the folder takes files and has room.
@@ -38,13 +39,25 @@ public enum BoxOperations {
             throw BridgeError(.failure, "\(error)")
         }
         defer { part.close() }
-        let result = try session.receiveStream(stream: stream, transferID: transferID, into: part, advice: .box)
+        do {
+            // The preamble is constant, so writing it again on a resumed part changes nothing.
+            try BoxBackupFormat.preamble.withUnsafeBytes { try part.write($0, at: 0) }
+        } catch {
+            throw BridgeError(.failure, "\(error)")
+        }
+        // The stream's offsets are the payload's: it lands after the preamble.
+        let result = try session.receiveStream(stream: stream, transferID: transferID,
+                                               into: OffsetSink(part, offset: BoxBackupFormat.payloadOffset), advice: .box)
         guard result.size == size else {
             throw BridgeError(.interrupted, "the box stream ended at \(result.size) of \(size) bytes; run the same command again (or `mfpbridge resume`) to continue")
         }
-        let trailer = BoxBackupTrailerData(origin: origin, createdAt: now, documents: documents, size: size, chain: result.chain)
+        let trailer = BoxBackupTrailer(origin: origin, createdAt: now, documents: documents, payloadSize: size,
+                                       payloadChain: result.chain.bytes.map { String(format: "%02x", $0) }.joined()).sealed()
         do {
-            try trailer.bytes.withUnsafeBytes { try part.write($0, at: size) }
+            let end = BoxBackupFormat.payloadOffset + size
+            try trailer.withUnsafeBytes { try part.write($0, at: end) }
+            // A trailer left by an earlier run that stopped before publishing may have been longer.
+            try part.truncate(to: end + UInt64(trailer.count))
             try part.sync()
             try part.publish()
         } catch {
@@ -53,8 +66,6 @@ public enum BoxOperations {
         return BackupResult(origin: origin, size: size, documents: documents, chain: result.chain, resumedFrom: result.resumedFrom)
     }
 
-    /// Sends a verified box payload into the device's durable staging, then has it applied in one
-    /// atomic step. `journalPath` keeps the sender's checkpoints so a rerun resumes.
     /// What a restore did: sent and applied the documents, or found the machine already holding
     /// exactly them (a rerun after a commit whose answer was lost): nothing was sent again.
     public enum RestoreOutcome: Sendable {
@@ -67,16 +78,23 @@ public enum BoxOperations {
         chain.bytes.prefix(8).reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
     }
 
-    public static func restore(session: DeviceSession, payload: any StreamSource, chain: ChainHash, journalPath: String) throws(BridgeError) -> RestoreOutcome {
+    /// Sends a verified box payload into the device's durable staging, then has it applied in one
+    /// atomic step. `sealedTrailer` is the backup's trailer as sealed in its file: the device checks
+    /// it itself (R8 seal, R7 language, R9 class) and applies only a staging whose chain is the
+    /// trailer's. `journalPath` keeps the sender's checkpoints so a rerun resumes. The host's own
+    /// R7/R9 check is the caller's (`box-restore` runs it before this). A machine that already
+    /// holds exactly these documents (its answer to an earlier commit was lost) is sent nothing.
+    public static func restore(session: DeviceSession, payload: any StreamSource, chain: ChainHash, sealedTrailer: [UInt8],
+                               journalPath: String) throws(BridgeError) -> RestoreOutcome {
         let transferID = restoreTransferID(chain)
-        // First the truth: a machine that already holds exactly these documents (its answer to an
-        // earlier commit was lost) is not sent them again.
+        // First the truth: a machine that already holds exactly these documents is not sent them again.
         let outcome = try session.transferOutcome(operation: "box-restore", transferID: transferID)
         if outcome.applied { return .alreadyApplied(at: outcome.at) }
         _ = try session.statusIfIdle(for: "box restore")
         let token = try session.reserve("box-restore", categories: [.boxDocuments])
         defer { session.release(token) }
-        let response = try session.call(.boxImportBegin(token: token, transferID: transferID, size: payload.size), attempts: 1)
+        let response = try session.call(.boxImportBegin(token: token, transferID: transferID, size: payload.size,
+                                                          trailer: sealedTrailer.map { String(format: "%02x", $0) }.joined()), attempts: 1)
         guard case let .streamReady(stream, _, _, _, _) = response else {
             if case let .failure(failure) = response { throw DeviceSession.failure(failure) }
             throw BridgeError(.failure, "the device answered box-import-begin unexpectedly")
@@ -128,16 +146,5 @@ public enum BoxOperations {
         case let .failure(failure): throw DeviceSession.failure(failure)
         default: throw BridgeError(.failure, "the device answered box-import-commit unexpectedly")
         }
-    }
-}
-
-/// The trailer's bytes, built here so that BridgeClient needs no bundle code: see
-/// `BoxBackupTrailer` in MFPBundle for the format.
-struct BoxBackupTrailerData {
-    var bytes: [UInt8]
-
-    init(origin: BundleOrigin, createdAt: Date, documents: Int, size: UInt64, chain: ChainHash) {
-        bytes = BoxBackupTrailer(origin: origin, createdAt: createdAt, documents: documents, payloadSize: size,
-                                 payloadChain: chain.bytes.map { String(format: "%02x", $0) }.joined()).encoded()
     }
 }

@@ -160,7 +160,9 @@ public final class DeviceSession: @unchecked Sendable {
         case .refused, .busy, .notReserved: .refusedByDeviceState
         case .incompatible: .incompatible
         case .incomplete: .interrupted
-        case .unsupportedVersion, .badRequest, .damaged: .failure
+        case .unsupportedVersion, .badRequest: .failure
+        // The device found the file's seal broken (a box backup's trailer): as the host would (R8).
+        case .damaged: failure.rule == .r8 ? .bundleRejected : .failure
         }
         let prefix = failure.rule.map { "\($0.rawValue): " } ?? ""
         return BridgeError(status, prefix + failure.message, blockers: failure.blockers)

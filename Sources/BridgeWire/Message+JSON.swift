@@ -37,6 +37,7 @@ private struct Body: Codable {
     var documents: Int?
     var applied: Bool?
     var appliedAt: Date?
+    var trailer: String?
 
     init(op: String) { self.op = op }
 }
@@ -94,10 +95,11 @@ extension Request {
             body.token = token
         case let .boxExportOpen(token):
             body.token = token
-        case let .boxImportBegin(token, transferID, size):
+        case let .boxImportBegin(token, transferID, size, trailer):
             body.token = token
             body.transferID = transferID
             body.totalSize = size
+            body.trailer = trailer
         case let .boxImportCommit(token, size, chain):
             body.token = token
             body.totalSize = size
@@ -158,7 +160,7 @@ extension Request {
             return .boxExportOpen(token: try required(body.token, "token", op))
         case "box-import-begin":
             return .boxImportBegin(token: try required(body.token, "token", op), transferID: try required(body.transferID, "transferID", op),
-                                   size: try required(body.totalSize, "totalSize", op))
+                                   size: try required(body.totalSize, "totalSize", op), trailer: try required(body.trailer, "trailer", op))
         case "box-import-commit":
             return .boxImportCommit(token: try required(body.token, "token", op), size: try required(body.totalSize, "totalSize", op),
                                     chain: try required(body.chain, "chain", op))

@@ -32,7 +32,10 @@ public enum Request: Sendable, Equatable {
     /// stream's sender; the host receives and offers its checkpoints first).
     case boxExportOpen(token: String)
     /// The host will send box documents as a resumable stream into the device's durable staging.
-    case boxImportBegin(token: String, transferID: UInt64, size: UInt64)
+    /// `trailer` is the box backup's sealed trailer in hex: the device checks its seal, the origin's
+    /// display language (R7) and the box documents' class (R9) itself, and later applies only the
+    /// content it describes.
+    case boxImportBegin(token: String, transferID: UInt64, size: UInt64, trailer: String)
     /// Applies the fully received staging in one atomic step, if its size and chain hash match.
     case boxImportCommit(token: String, size: UInt64, chain: String)
     /// Whether the machine applied this transfer (`operation` `import` or `box-restore`): asked by a

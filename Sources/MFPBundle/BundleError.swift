@@ -16,6 +16,11 @@ public struct BundleError: Error, Sendable, Hashable, CustomStringConvertible {
         case notABundle
         /// The writer was given content that does not match its header (a bug in the caller).
         case invalidContent(String)
+        /// R8: a box backup (its file starts with the box backup preamble) changed, cut or
+        /// extended; `what` names the place.
+        case damagedBoxBackup(what: String)
+        /// A version-1 box backup: its description (origin, language) was not sealed.
+        case legacyBoxBackup
     }
 
     public var kind: Kind
@@ -42,6 +47,10 @@ public struct BundleError: Error, Sendable, Hashable, CustomStringConvertible {
             "not an mfpbridge bundle: the file does not start with the bundle signature; check the file name"
         case .invalidContent(let detail):
             "cannot write the bundle: \(detail)"
+        case .damagedBoxBackup(let what):
+            "box backup was modified or damaged (R8): \(what); do not edit backups: use another copy, or make a new backup with mfpbridge box-backup"
+        case .legacyBoxBackup:
+            "this box backup was made by an earlier mfpbridge (box backup format 1): its description (machine, display language) is not sealed, so it is not trusted (R8); make a new backup with mfpbridge box-backup"
         }
     }
 

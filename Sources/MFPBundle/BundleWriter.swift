@@ -155,9 +155,11 @@ public struct BundleWriter {
         return writer.header
     }
 
-    /// As `write(_:header:password:kdf:chunkSize:to:)` with a chosen salt and nonce prefix (tests only).
+    /// As `write(_:header:password:kdf:chunkSize:to:)` with a chosen salt and nonce prefix: for
+    /// tests and the seeded mutation campaign (MFPTestTools), whose files must be the same on every
+    /// run. Never for real bundles.
     @discardableResult
-    static func write(_ snapshot: SettingsSnapshot, header: BundleHeader, password: String?, kdf: ScryptParameters,
+    @_spi(TestTools) public static func write(_ snapshot: SettingsSnapshot, header: BundleHeader, password: String?, kdf: ScryptParameters,
                       chunkSize: Int, salt: [UInt8], noncePrefix: [UInt8], to sink: @escaping Sink) throws -> BundleHeader {
         var writer = try BundleWriter(header: header.describing(snapshot), password: password, kdf: kdf,
                                       chunkSize: chunkSize, salt: salt, noncePrefix: noncePrefix, sink: sink)

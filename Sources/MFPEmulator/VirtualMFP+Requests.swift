@@ -93,9 +93,9 @@ extension VirtualMFP {
         case let .boxExportOpen(token):
             try requireAdministrator(session)
             return try boxExportOpen(token: token, session: &session)
-        case let .boxImportBegin(token, transferID, size):
+        case let .boxImportBegin(token, transferID, size, trailer):
             try requireAdministrator(session)
-            return try boxImportBegin(token: token, transferID: transferID, size: size, session: &session)
+            return try boxImportBegin(token: token, transferID: transferID, size: size, trailer: trailer, session: &session)
         case let .boxImportCommit(token, size, chain):
             try requireAdministrator(session)
             return try boxImportCommit(token: token, size: size, chain: chain)

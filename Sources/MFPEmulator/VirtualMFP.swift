@@ -1,3 +1,4 @@
+import BridgeTransfer
 import BridgeWire
 import Foundation
 import Logging
@@ -53,6 +54,9 @@ public final class VirtualMFP: Sendable {
         /// The last commit carried out ("import TOKEN", "box TOKEN SIZE CHAIN"): the same commit
         /// asked again (its answer was lost) is answered ok, not carried out twice.
         var lastCommit: String?
+        /// What the box restore begun under a reservation may apply: the size and chain its
+        /// checked trailer seals (in memory: a reservation does not outlive the process).
+        var boxImportExpectation: (token: String, size: UInt64, chain: ChainHash)?
         /// Fault injection: the operation whose next answer is lost.
         var loseAnswerTo: String?
         /// Fault injection: the operation after which the machine freezes, and whether it is frozen.

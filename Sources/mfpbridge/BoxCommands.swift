@@ -96,6 +96,7 @@ struct BoxRestore: ParsableCommand {
     @OptionGroup var outputOptions: OutputOptions
 
     func run() throws {
+        // Every field used below (origin, size, documents) is read only once the file verified (R8).
         let (trailer, payload) = try BoxBackupFile.verify(path: file)
         var confirmed = yes
         try waiting.retrying {
@@ -124,7 +125,8 @@ struct BoxRestore: ParsableCommand {
         let journal = "\(DataDirectory.path())/journals/\(serial).box-restore.journal"
         try? FileManager.default.createDirectory(atPath: DataDirectory.path() + "/journals", withIntermediateDirectories: true)
         do {
-            let outcome = try BoxOperations.restore(session: connection.session, payload: payload, chain: trailer.chain, journalPath: journal)
+            let outcome = try BoxOperations.restore(session: connection.session, payload: payload, chain: trailer.chain,
+                                                    sealedTrailer: trailer.sealedTrailer, journalPath: journal)
             Pending.store.finish(pending)
             HistoryLog.record(operation: "box-restore", device: device.device, session: connection.session, user: login.user,
                               selections: [CategorySelection(.boxDocuments)], started: started, error: nil, bundle: file, snapshot: nil)
@@ -163,66 +165,5 @@ struct BoxRestore: ParsableCommand {
             guard ["y", "yes"].contains(readLine()?.lowercased() ?? "") else { throw BridgeError(.failure, "not confirmed; nothing was changed") }
         }
         return status
-    }
-}
-
-/// Box backup files: payload, then `BoxBackupTrailer`.
-enum BoxBackupFile {
-    /// Whether the file ends with the box backup magic.
-    static func isBoxBackup(path: String) -> Bool {
-        guard let handle = FileHandle(forReadingAtPath: path) else { return false }
-        defer { try? handle.close() }
-        guard let end = try? handle.seekToEnd(), end >= 8 else { return false }
-        try? handle.seek(toOffset: end - 8)
-        return (try? handle.read(upToCount: 8)).map { Array($0) } == BoxBackupTrailer.magic
-    }
-
-    /// Reads the trailer and recomputes the payload's chain hash (R8): every byte checked.
-    static func verify(path: String) throws(BridgeError) -> (trailer: Verified, payload: any StreamSource) {
-        try InputFile.check(path, what: "box backup file")
-        let source: FileSource
-        do {
-            source = try FileSource(path: path)
-        } catch {
-            throw BridgeError(.failure, "cannot read \(path): \(error)")
-        }
-        let tailLength = Int(min(source.size, UInt64(BoxBackupTrailer.maxLength)))
-        var tail = [UInt8](repeating: 0, count: tailLength)
-        do {
-            try tail.withUnsafeMutableBytes { pointer in
-                try Result { () throws(StreamError) in try source.read(at: source.size - UInt64(tailLength), into: pointer) }.get()
-            }
-        } catch {
-            throw BridgeError(.failure, "cannot read \(path): \(error)")
-        }
-        let trailer: BoxBackupTrailer
-        do {
-            trailer = try BoxBackupTrailer.decode(tail: tail, fileSize: source.size)
-        } catch {
-            throw BundleFile.bridgeError(error, path: path)
-        }
-        let prefix = PrefixSource(source, size: trailer.payloadSize)
-        // The check reads every byte once; keeping the chain at each block on the way lets the
-        // restore send without hashing again.
-        let chain: ChainHash
-        let payload: IndexedSource
-        do {
-            let (index, computed) = try BlockChainIndex.of(prefix)
-            chain = computed
-            payload = IndexedSource(prefix, index: index)
-        } catch {
-            throw BridgeError(.failure, "cannot read \(path): \(error)")
-        }
-        guard chain.bytes.map({ String(format: "%02x", $0) }).joined() == trailer.payloadChain else {
-            throw BridgeError(.bundleRejected, "\(path): box backup was modified or damaged (R8): its documents do not match the seal; use another copy")
-        }
-        return (Verified(origin: trailer.origin, documents: trailer.documents, payloadSize: trailer.payloadSize, chain: chain), payload)
-    }
-
-    struct Verified {
-        var origin: BundleOrigin
-        var documents: Int
-        var payloadSize: UInt64
-        var chain: ChainHash
     }
 }

@@ -90,6 +90,11 @@ struct Inspect: ParsableCommand {
     }
 
     func run() throws {
+        if BoxBackupFile.isBoxBackup(path: file) {
+            // A box backup's description is shown only once its seal and every byte checked (R8).
+            try showBoxBackup(try BoxBackupFile.verify(path: file).verified)
+            return
+        }
         let header = try BundleFile.readHeader(path: file)
         let password = try bundlePassword.password()
         var contents: BundleContents?
@@ -127,6 +132,47 @@ struct Inspect: ParsableCommand {
                 Report.Category(category: $0.category, name: $0.category.displayName, itemCount: $0.itemCount,
                                 byteCount: $0.byteCount, digest: digests[$0.category])
             })
+    }
+
+    /// The `--json` object of a box backup.
+    struct BoxBackupReport: Encodable {
+        var file: String
+        var kind = "box-backup"
+        var formatVersion: Int
+        var model: String
+        var series: String
+        var firmware: String
+        var displayLanguage: String
+        var sourceSerialNumber: String
+        var createdAt: Date
+        var documents: Int
+        var payloadSize: UInt64
+        var payloadChain: String
+        var verified = true
+    }
+
+    private func showBoxBackup(_ backup: BoxBackupFile.Verified) throws {
+        let origin = backup.origin
+        let report = BoxBackupReport(file: file, formatVersion: backup.trailer.formatVersion, model: origin.model, series: origin.series,
+                                     firmware: origin.firmware, displayLanguage: origin.language,
+                                     sourceSerialNumber: origin.serialNumber, createdAt: backup.trailer.createdAt,
+                                     documents: backup.documents, payloadSize: backup.payloadSize,
+                                     payloadChain: backup.trailer.payloadChain)
+        if json {
+            Output.json(report)
+            return
+        }
+        Output.line("""
+        \(file): mfpbridge box backup, format version \(report.formatVersion)
+          model          \(report.model) (series \(report.series))
+          firmware       \(report.firmware)
+          language       \(report.displayLanguage)
+          source serial  \(report.sourceSerialNumber)
+          created        \(ISO8601DateFormatter().string(from: report.createdAt))
+          documents      \(report.documents), \(report.payloadSize) bytes
+          chain          \(report.payloadChain)
+        Verified: the sealed trailer and every document byte checked (R8).
+        """)
     }
 
     private func printText(_ report: Report) {

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import Testing
 
@@ -45,9 +46,11 @@ struct BoxCommandTests {
         #expect(resumed.stdout.contains("resumed at byte"), "the rerun started over: \(resumed.stdout)")
         // Byte-identical: the sealed payload's chain is the device's content chain, and every byte checks.
         #expect(try CommandRunner.run(["verify", output]).status == 0)
-        let file = try Data(contentsOf: URL(fileURLWithPath: output))
-        let trailerLength = file.suffix(12).prefix(4).reduce(0) { $0 << 8 | Int($1) }
-        let trailer = try decodeJSON(String(decoding: file.suffix(12 + trailerLength).prefix(trailerLength), as: UTF8.self))
+        let file = try #require(FileHandle(forReadingAtPath: output))
+        #expect(try file.read(upToCount: 8) == Data("MFPBOXB2".utf8), "the part did not keep the preamble at its start")
+        try file.close()
+        // inspect shows the sealed trailer only once it checked.
+        let trailer = try decodeJSON(try CommandRunner.run(["inspect", "--json", output]).stdout)
         #expect(trailer["payloadChain"] as? String == expected)
         #expect(trailer["payloadSize"] as? Int == 134_217_728)
     }
@@ -70,12 +73,44 @@ struct BoxCommandTests {
         #expect(refused.status == 6)
         #expect(try CommandRunner.run(["verify", damaged]).status == 6)
         #expect(try boxDigest(target) == before)
+        // R8, R7: the origin rewritten to the other machine's language and model, D recomputed: the
+        // seal no longer matches, so neither verify, inspect nor box-restore trusts it.
+        let rewritten = work + "/rewritten.mfpbox"
+        try Data(Self.rewriteOrigin(try [UInt8](Data(contentsOf: URL(fileURLWithPath: backup))))).write(to: URL(fileURLWithPath: rewritten))
+        for arguments in [["verify", rewritten], ["inspect", rewritten]] {
+            let result = try CommandRunner.run(arguments)
+            #expect(result.status == 6, "\(arguments[0]): \(result.stdout) \(result.stderr)")
+            #expect(result.stderr.contains("its trailer was edited"), "\(result.stderr)")
+        }
+        let forged = try run(other, ["box-restore", "--device", other.address, rewritten, "--yes"])
+        #expect(forged.status == 6, "\(forged.stderr)")
+        // Cut by one byte, or one byte more: a damaged box backup, never "not a bundle".
+        let original = try [UInt8](Data(contentsOf: URL(fileURLWithPath: backup)))
+        for (name, bytes, says) in [("cut", Array(original.dropLast()), "cut short"), ("extended", original + [0], "bytes after its end")] {
+            let path = work + "/\(name).mfpbox"
+            try Data(bytes).write(to: URL(fileURLWithPath: path))
+            let result = try CommandRunner.run(["verify", path])
+            #expect(result.status == 6)
+            #expect(result.stderr.contains(says) && !result.stderr.contains("not an mfpbridge bundle"), "\(name): \(result.stderr)")
+        }
         let language = try run(other, ["box-restore", "--device", other.address, backup, "--yes"])
         #expect(language.status == 7)
         #expect(language.stderr.contains("R7"))
         let restored = try run(target, ["box-restore", "--device", target.address, backup, "--yes"])
         #expect(restored.status == 0, "\(restored.stderr)")
         #expect(try boxDigest(target) == (try boxDigest(source)))
+    }
+
+    /// The trailer's language and model changed (same lengths) and its digest D recomputed; the seal is left.
+    static func rewriteOrigin(_ file: [UInt8]) -> [UInt8] {
+        var bytes = file
+        let length = bytes[(bytes.count - 12)..<(bytes.count - 8)].reduce(0) { $0 << 8 | Int($1) }
+        let start = bytes.count - 76 - length
+        let json = String(decoding: bytes[start..<(start + length)], as: UTF8.self)
+            .replacingOccurrences(of: "en-US", with: "de-DE").replacingOccurrences(of: "Aurora C5560i", with: "Meridian M32i")
+        bytes.replaceSubrange(start..<(start + length), with: Array(json.utf8))
+        bytes.replaceSubrange((start + length)..<(start + length + 32), with: Array(SHA256.hash(data: Array(json.utf8))))
+        return bytes
     }
 
     @Test("A restore whose commit answer is lost asks again and succeeds; the device applies it once")

@@ -6,23 +6,28 @@ enum CommandRunner {
     static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent()
 
-    static var binary: String {
+    static var binary: String { tool("mfpbridge") }
+
+    /// A built executable of this package (`mfpbridge`, `mfpbridge-mutate`).
+    static func tool(_ name: String) -> String {
         let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-            .appendingPathComponent("mfpbridge").path
+            .appendingPathComponent(name).path
         if FileManager.default.isExecutableFile(atPath: beside) { return beside }
-        return packageRoot.appendingPathComponent(".build/debug/mfpbridge").path
+        return packageRoot.appendingPathComponent(".build/debug/\(name)").path
     }
 
     struct Result {
         var status: Int32
         var stdout: String
         var stderr: String
+        /// False when a signal ended the process (then `status` is the signal's number).
+        var exited = true
     }
 
     static func run(_ arguments: [String], environment: [String: String] = [:], stdin: String? = nil,
-                    timeout: TimeInterval = 60) throws -> Result {
+                    timeout: TimeInterval = 60, executable: String? = nil) throws -> Result {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: binary)
+        process.executableURL = URL(fileURLWithPath: executable ?? binary)
         process.arguments = arguments
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         let out = Pipe(), err = Pipe(), input = Pipe()
@@ -37,7 +42,7 @@ enum CommandRunner {
         let stderr = err.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         return Result(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-                      stderr: String(decoding: stderr, as: UTF8.self))
+                      stderr: String(decoding: stderr, as: UTF8.self), exited: process.terminationReason == .exit)
     }
 
     static func temporaryDirectory() throws -> String {

@@ -23,12 +23,15 @@ final class EmulatorFixture {
     let server: EmulatorServer
     let session: DeviceSession
 
+    /// - Parameter adjust: changes the profile before the machine starts (a class, a language).
     init(profile: String = "aurora-c5540", stateDirectory: String? = nil,
-         now: @escaping @Sendable () -> Date = Date.init) throws {
+         now: @escaping @Sendable () -> Date = Date.init, adjust: (inout DeviceProfile) -> Void = { _ in }) throws {
         self.stateDirectory = try stateDirectory ?? temporaryDirectory()
         var logger = Logger(label: "test")
         logger.logLevel = .warning
-        device = try VirtualMFP(profile: ProfileCatalog(directory: fixtureProfiles).load(profile),
+        var loaded = try ProfileCatalog(directory: fixtureProfiles).load(profile)
+        adjust(&loaded)
+        device = try VirtualMFP(profile: loaded,
                                 stateDirectory: self.stateDirectory, logger: logger, now: now)
         let (host, deviceSide) = try SocketLink.pair()
         server = EmulatorServer(device: device, link: deviceSide, logger: logger)

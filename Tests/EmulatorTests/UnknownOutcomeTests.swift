@@ -1,6 +1,7 @@
 import BridgeClient
 import BridgeTransfer
 import Foundation
+import MFPBundle
 import MFPEmulator
 import MFPKit
 import Testing
@@ -16,17 +17,19 @@ struct UnknownOutcomeTests {
         session.commitPatience = .milliseconds(200)
         let payload = BytesSource((0..<(3 << 20)).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ 7) })
         let chain = try BlockChainIndex.of(payload).chain
+        let sealed = BoxBackupTrailer(origin: BoxRestoreRulesTests.aurora5540, createdAt: Date(), documents: 0, payloadSize: payload.size,
+                                      payloadChain: chain.bytes.map { String(format: "%02x", $0) }.joined()).sealed()
         let journal = try temporaryDirectory() + "/restore.journal"
         _ = try fixture.device.apply(.freezeAfter(op: "box-import-commit"))
         let error = #expect(throws: BridgeError.self, "a restore whose commit got no answer reported success") {
-            _ = try BoxOperations.restore(session: session, payload: payload, chain: chain, journalPath: journal)
+            _ = try BoxOperations.restore(session: session, payload: payload, chain: chain, sealedTrailer: sealed, journalPath: journal)
         }
         #expect(error?.status == .interrupted)
         #expect(error?.message.contains("NOT known") == true, "\(String(describing: error))")
         // The machine did apply it.
         #expect(try fixture.device.box.contentChain() == chain)
         _ = try fixture.device.apply(.thaw)
-        let again = try BoxOperations.restore(session: session, payload: payload, chain: chain, journalPath: journal)
+        let again = try BoxOperations.restore(session: session, payload: payload, chain: chain, sealedTrailer: sealed, journalPath: journal)
         guard case .alreadyApplied(let at) = again else {
             Issue.record("the rerun sent the documents again: \(again)")
             return

@@ -1,5 +1,5 @@
 import Foundation
-@testable import MFPBundle
+@_spi(TestTools) @testable import MFPBundle
 import MFPKit
 import Testing
 

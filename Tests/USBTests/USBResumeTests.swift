@@ -89,8 +89,8 @@ extension USBLinkTests {
             ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? UInt64) ?? 0
         }
 
-        /// Whether the first `count` bytes of the two files are identical (the payload: a box backup
-        /// ends with a trailer whose createdAt differs between runs).
+        /// Whether the first `count` bytes of the two files are identical (the preamble and the
+        /// payload: a box backup ends with a trailer whose createdAt differs between runs).
         func samePrefix(_ a: String, _ b: String, count: UInt64) throws -> Bool {
             let first = try #require(FileHandle(forReadingAtPath: a)), second = try #require(FileHandle(forReadingAtPath: b))
             defer { try? first.close(); try? second.close() }
@@ -114,7 +114,7 @@ extension USBLinkTests {
         /// nothing of the part files is left.
         func expectIdentical(_ path: String, to reference: String) throws {
             #expect(fileSize(path) == fileSize(reference))
-            #expect(try samePrefix(path, reference, count: Self.boxSize), "\(path) differs from the uninterrupted backup")
+            #expect(try samePrefix(path, reference, count: 16 + Self.boxSize), "\(path) differs from the uninterrupted backup")
             let verify = try CLI.run(["verify", path])
             #expect(verify.status == 0, "verify: \(verify.stdout) \(verify.stderr)")
             #expect(!FileManager.default.fileExists(atPath: path + ".part"))

@@ -1,14 +1,13 @@
-import BridgeClient
 import BridgeTransfer
 import Foundation
 import Glibc
 
 /// Files the operator names on the command line (bundles, box backups), checked before they are
 /// read so that a typo or a folder gets a sentence, not a Foundation error number.
-enum InputFile {
+public enum InputFile {
     /// A missing file or a folder is a usage error (exit 2); one that exists but cannot be opened
     /// (permissions, a disk error) is a failure (exit 1) that names the errno.
-    static func check(_ path: String, what: String) throws(BridgeError) {
+    public static func check(_ path: String, what: String) throws(BridgeError) {
         var info = stat()
         guard stat(path, &info) == 0 else {
             let code = errno
@@ -26,12 +25,12 @@ enum InputFile {
     }
 
     /// A read that failed part-way: the errno behind it when Foundation carries one.
-    static func readFailure(_ path: String, what: String, _ error: any Error) -> BridgeError {
+    public static func readFailure(_ path: String, what: String, _ error: any Error) -> BridgeError {
         if let code = FileSystemError.errno(of: error) { return unreadable(path, what: what, errno: code) }
         return BridgeError(.failure, "cannot read the \(what) \(path): \(error.localizedDescription)")
     }
 
-    static func unreadable(_ path: String, what: String, errno code: Int32) -> BridgeError {
+    public static func unreadable(_ path: String, what: String, errno code: Int32) -> BridgeError {
         let hint = switch code {
         case EACCES, EPERM: "check its permissions (ls -l \(path)) or run as a user who may read it"
         case EIO: "the disk could not read it: check the disk (dmesg) or use another copy"
