@@ -11,6 +11,7 @@ let package = Package(
         .executable(name: "mfpbridge", targets: ["mfpbridge"]),
         .library(name: "BridgeClient", targets: ["BridgeClient"]),
         .library(name: "MFPEmulator", targets: ["MFPEmulator"]),
+        .library(name: "MFPOperations", targets: ["MFPOperations"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -57,8 +58,14 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
+        // The operations as a library (export, import, rollback, box backup and restore, resume,
+        // wait-and-reconnect, history): what the command line and a rig runner drive.
+        .target(name: "MFPOperations", dependencies: [
+            "BridgeClient", "BridgeLink", "BridgeTransfer", "MFPEmulator", "MFPBundle", "MFPKit",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .executableTarget(name: "mfpbridge", dependencies: [
-            "BridgeClient", "MFPEmulator", "BridgeLink", "BridgeTransfer", "MFPKit", "MFPBundle",
+            "MFPOperations", "BridgeClient", "MFPEmulator", "BridgeLink", "BridgeTransfer", "MFPKit", "MFPBundle",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -89,6 +96,7 @@ let package = Package(
         ]),
         .testTarget(name: "CLITests", dependencies: ["MFPKit", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "MFPTestToolsTests", dependencies: ["MFPTestTools", "BridgeClient", "MFPBundle"]),
+        .testTarget(name: "MFPOperationsTests", dependencies: ["MFPOperations", "BridgeClient", "MFPKit", "BridgeTransfer"]),
     ]
 )
 

@@ -3,6 +3,7 @@ import BridgeClient
 import BridgeTransfer
 import Foundation
 import MFPKit
+import MFPOperations
 
 struct Export: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -43,46 +44,12 @@ struct Export: ParsableCommand {
         let selections = try all ? SettingCategory.allCases.filter { $0 != .boxDocuments }.map { CategorySelection($0) }
             : parseSelections(category)
         let bundlePassword = try Secret.bundlePassword(file: passwordFile)
-        let logger = outputOptions.makeLogger("mfpbridge.export")
-        let started = Date()
-        // The stream is kept in the data folder: a read-only one fails now, not mid-transfer.
-        try DataFolder.requireWritable(Pending.folder)
-        var pending = try Pending.begin("export", device: device, files: [output],
-                                        arguments: (all ? ["--all"] : category.flatMap { ["--category", $0] })
-                                            + (passwordFile.map { ["--password-file", Pending.absolute($0)] } ?? [])
-                                            + ["-o", Pending.absolute(output), "--user", login.user],
-                                        passwordFile: login.adminPasswordFile)
-        let connection: DeviceConnection
-        do {
-            connection = try DeviceConnection.open(device, login: login, logger: logger)
-        } catch {
-            Pending.store.end(pending, error: error)
-            throw error
-        }
-        defer { connection.close() }
-        do {
-            // Once it reached a machine, the export continues on that machine only.
-            try Pending.store.bind(&pending, to: connection.session)
-        } catch {
-            Pending.store.end(pending, error: error)
-            throw error
-        }
-        Progress.doNotPowerOff("Export")
-        let operation = ExportOperation(selections: selections, outputPath: output, password: bundlePassword,
-                                        pendingFolder: Pending.folder)
-        let progress = Progress(label: "export")
-        let result: ExportOperation.Result
-        do {
-            result = try operation.run(session: connection.session, codec: MFPBundleCodec(), progress: progress.update)
-            Pending.store.finish(pending)
-        } catch {
-            Pending.store.end(pending, error: error)
-            HistoryLog.record(operation: "export", device: device.device, session: connection.session, user: login.user,
-                              selections: selections, started: started, error: error, bundle: nil, snapshot: nil)
-            throw error
-        }
-        HistoryLog.record(operation: "export", device: device.device, session: connection.session, user: login.user,
-                          selections: selections, started: started, error: nil, bundle: output, snapshot: nil)
+        let context = CommandContext.make(outputOptions, label: "export")
+        let options = PendingOptions(categories: category, all: all, bundlePasswordFile: passwordFile.map(OperationLog.absolute))
+        let export = SettingsExport(target: device.target(user: login.user, passwordFile: login.adminPasswordFile),
+                                    selections: selections, output: output, bundlePassword: bundlePassword, options: options,
+                                    arguments: rerunArguments)
+        let result = try export.run(context)
         if outputOptions.json {
             Output.json(ExportReport(file: output, model: result.origin.model, serialNumber: result.origin.serialNumber,
                                      language: result.origin.language, protected: bundlePassword != nil,
@@ -98,6 +65,13 @@ struct Export: ParsableCommand {
                 Output.line("The line damaged \(result.damagedFrames) frame(s) on the way; they were sent again. Check the cable if this keeps happening.")
             }
         }
+    }
+
+    /// How `resume --list` shows it (never a password).
+    private var rerunArguments: [String] {
+        device.rerunArguments("export", (all ? ["--all"] : category.flatMap { ["--category", $0] })
+            + (passwordFile.map { ["--password-file", OperationLog.absolute($0)] } ?? []) + ["-o", OperationLog.absolute(output)],
+            user: login.user, passwordFile: login.adminPasswordFile)
     }
 
     struct ExportReport: Encodable {

@@ -2,6 +2,7 @@ import ArgumentParser
 import BridgeClient
 import Foundation
 import MFPKit
+import MFPOperations
 
 struct Import: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -40,114 +41,45 @@ struct Import: ParsableCommand {
     func run() throws {
         let selections = try category.isEmpty ? nil : parseSelections(category)
         let bundle = try MFPBundleCodec().read(path: file, password: try Secret.bundlePassword(file: passwordFile))
-        let again = [Pending.absolute(file)] + category.flatMap { ["--category", $0] }
-            + (passwordFile.map { ["--password-file", Pending.absolute($0)] } ?? []) + (yes ? ["--yes"] : []) + ["--user", login.user]
-        try ImportRun(device: device, login: login, output: outputOptions, dryRun: dryRun, yes: yes, operation: "import")
-            .run(bundle: bundle, bundlePath: file, selections: selections, rerunArguments: again)
+        let options = PendingOptions(categories: category, bundlePasswordFile: passwordFile.map(OperationLog.absolute), confirmed: yes)
+        let arguments = device.rerunArguments("import", [OperationLog.absolute(file)] + category.flatMap { ["--category", $0] }
+            + (passwordFile.map { ["--password-file", OperationLog.absolute($0)] } ?? []) + (yes ? ["--yes"] : []),
+            user: login.user, passwordFile: login.adminPasswordFile)
+        let run = SettingsImport(target: device.target(user: login.user, passwordFile: login.adminPasswordFile), bundlePath: file,
+                                 bundle: bundle, selections: selections, dryRun: dryRun, options: options, arguments: arguments)
+        try ImportRendering(output: outputOptions, yes: yes).run(run)
     }
 }
 
-/// The import steps shared by `import` and `rollback`.
-struct ImportRun {
-    var device: DeviceOptions
-    var login: AdminLoginOptions
+/// How `import` and `rollback` show an import: the report (R2), the question, the outcome.
+struct ImportRendering {
     var output: OutputOptions
-    var dryRun: Bool
     var yes: Bool
-    var operation: String
 
-    /// - Parameter rerunArguments: how `mfpbridge resume` runs it again (nil: not remembered, as
-    ///   for a rollback, which is run again by hand).
-    func run(bundle: (origin: BundleOrigin, snapshot: SettingsSnapshot), bundlePath: String,
-             selections: [CategorySelection]?, rerunArguments: [String]? = nil) throws {
-        let started = Date()
-        let logger = output.makeLogger("mfpbridge.\(operation)")
-        // The snapshot and the stream's checkpoints go to the data folder: check it before the machine.
-        if !dryRun { try DataFolder.requireWritable(Pending.folder, Snapshots.folder) }
-        var pending: PendingOperation?
-        if let rerunArguments, !dryRun {
-            pending = try Pending.begin(operation, device: device, files: [bundlePath], arguments: rerunArguments,
-                                        passwordFile: login.adminPasswordFile)
+    func run(_ run: SettingsImport) throws {
+        let context = CommandContext.make(output, label: run.operation)
+        let outcome = try run.run(context) { plan in
+            if !output.json { ImportReport.print(plan, title: "The \(run.operation == "rollback" ? "rollback" : "import") will:", json: false, snapshot: nil) }
+            try confirm()
         }
-        let connection: DeviceConnection
-        do {
-            connection = try DeviceConnection.open(device, login: login, logger: logger)
-        } catch {
-            if let pending { Pending.store.end(pending, error: error) }
-            throw error
-        }
-        defer { connection.close() }
-        if var record = pending {
-            do {
-                // Once it reached a machine, the import continues on that machine only.
-                try Pending.store.bind(&record, to: connection.session)
-                pending = record
-                if try settledEarlier(record, connection: connection, started: started, bundlePath: bundlePath) { return }
-            } catch {
-                Pending.store.end(record, error: error)
-                throw error
+        switch outcome {
+        case let .planned(plan):
+            ImportReport.print(plan, title: "Dry run: nothing was changed. The \(run.operation == "rollback" ? "rollback" : "import") would:",
+                               json: output.json, snapshot: nil)
+        case let .applied(plan, snapshot, resumedFrom):
+            ImportReport.print(plan, title: "Applied.", json: output.json, snapshot: snapshot, resumedFrom: resumedFrom)
+        case let .appliedEarlier(at):
+            let when = at.map { " at \($0.formatted(.iso8601))" } ?? ""
+            if output.json {
+                Output.json(["outcome": "applied-earlier", "appliedAt": at.map { $0.formatted(.iso8601) } ?? "", "file": run.bundlePath])
+            } else {
+                Output.line("The machine had applied this import\(when); only its answer was lost. Nothing was sent again.")
             }
         }
-        let importing = try ImportOperation(session: connection.session, bundle: bundle, selections: selections,
-                                            pendingFolder: Pending.folder)
-        defer { importing.finish() }
-        var snapshotPath: String?
-        do {
-            let plan = try importing.prepare()
-            if dryRun {
-                ImportReport.print(plan, title: "Dry run: nothing was changed. The import would:", json: output.json, snapshot: nil)
-                return
-            }
-            if !output.json { ImportReport.print(plan, title: "The import will:", json: false, snapshot: nil) }
-            try confirm(plan)
-            snapshotPath = try saveSnapshot(importing)
-            Progress.doNotPowerOff("Import")
-            let applied = try importing.apply(progress: Progress(label: operation).update) { transferID throws(BridgeError) in
-                // Remembered before the machine is asked: if its answer never comes, the next run asks it.
-                guard var record = pending else { return }
-                record.applyAskedFor = transferID
-                try Pending.store.save(record)
-                pending = record
-            }
-            if let pending { Pending.store.finish(pending) }
-            HistoryLog.record(operation: operation, device: device.device, session: connection.session, user: login.user,
-                              selections: importing.selections, started: started, error: nil, bundle: bundlePath, snapshot: snapshotPath)
-            ImportReport.print(applied, title: "Applied.", json: output.json, snapshot: snapshotPath, resumedFrom: importing.resumedFrom)
-        } catch {
-            if let pending { Pending.store.end(pending, error: error) }
-            HistoryLog.record(operation: operation, device: device.device, session: connection.session, user: login.user,
-                              selections: importing.selections, started: started, error: error, bundle: bundlePath, snapshot: snapshotPath)
-            throw error
-        }
-    }
-
-    /// An earlier run asked the machine to apply and heard nothing back: ask the machine now. True
-    /// when it did apply (reported, and nothing is sent again); otherwise the import runs as usual.
-    private func settledEarlier(_ record: PendingOperation, connection: DeviceConnection, started: Date,
-                                bundlePath: String) throws -> Bool {
-        guard let transferID = record.applyAskedFor else { return false }
-        let outcome = try connection.session.transferOutcome(operation: "import", transferID: transferID)
-        guard outcome.applied else {
-            Output.warn("The machine did not apply the earlier, interrupted import (its answer was lost): it runs again now.")
-            var cleared = record
-            cleared.applyAskedFor = nil
-            try Pending.store.save(cleared)
-            return false
-        }
-        Pending.store.finish(record)
-        HistoryLog.record(operation: operation, device: device.device, session: connection.session, user: login.user,
-                          selections: [], started: started, error: nil, bundle: bundlePath, snapshot: nil)
-        let when = outcome.at.map { " at \($0.formatted(.iso8601))" } ?? ""
-        if output.json {
-            Output.json(["outcome": "applied-earlier", "appliedAt": outcome.at.map { $0.formatted(.iso8601) } ?? "", "file": bundlePath])
-        } else {
-            Output.line("The machine had applied this import\(when); only its answer was lost. Nothing was sent again.")
-        }
-        return true
     }
 
     /// R2: an explicit yes before anything is overwritten.
-    private func confirm(_ plan: ImportPlan) throws {
+    func confirm() throws {
         guard !yes else { return }
         guard isatty(STDIN_FILENO) == 1 else {
             throw BridgeError(.usage, "the import overwrites settings: confirm with --yes (or run on a terminal to be asked); see the report above")
@@ -157,15 +89,5 @@ struct ImportRun {
         guard answer == "y" || answer == "yes" else {
             throw BridgeError(.failure, "not confirmed; nothing was changed")
         }
-    }
-
-    /// R2: what the import overwrites is saved before anything changes.
-    private func saveSnapshot(_ importing: ImportOperation) throws -> String {
-        guard let status = importing.status else { throw BridgeError(.failure, "no device status") }
-        let origin = BundleOrigin(model: status.model, series: status.series, firmware: status.firmware,
-                                  language: status.language, serialNumber: status.serialNumber)
-        let path = Snapshots.newPath(serialNumber: status.serialNumber)
-        try MFPBundleCodec().write(origin: origin, snapshot: importing.current, password: nil, to: path)
-        return path
     }
 }

@@ -60,18 +60,3 @@ enum ImportReport {
         }
     }
 }
-
-/// Where automatic snapshots go: `DATA/snapshots/SERIAL/TIMESTAMP.mfpb`.
-enum Snapshots {
-    static var folder: String { DataDirectory.path() + "/snapshots" }
-
-    static func newPath(serialNumber: String) -> String {
-        let folder = "\(Self.folder)/\(serialNumber)"
-        try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true,
-                                                 attributes: [.posixPermissions: 0o700])
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withFullDate, .withTime, .withFractionalSeconds]
-        let stamp = formatter.string(from: Date()).replacingOccurrences(of: ":", with: "")
-        return "\(folder)/\(stamp).mfpb"
-    }
-}

@@ -2,31 +2,7 @@ import ArgumentParser
 import BridgeClient
 import BridgeTransfer
 import Foundation
-
-/// The interrupted operations of this data folder (`DATA/pending/`).
-enum Pending {
-    static var store: PendingOperations { PendingOperations() }
-    /// Where settings exports keep their received stream until it checked out (one per machine).
-    static var folder: String { store.folder }
-
-    /// The record of an operation about to run (an earlier run's, with the machine it reached, if
-    /// there is one). `arguments` run it again; never a password.
-    static func begin(_ operation: String, device: DeviceOptions, files: [String], arguments: [String],
-                      passwordFile: String?) throws -> PendingOperation {
-        var again = [operation, "--device", device.device] + arguments + (device.profiles.map { ["--profiles", absolute($0)] } ?? [])
-        // The path of the password file the user gave, never the password: resume needs no
-        // password in the environment.
-        var info = stat()
-        if let passwordFile, stat(passwordFile, &info) == 0, info.st_mode & S_IFMT == S_IFREG {
-            again += ["--admin-password-file", absolute(passwordFile)]
-        }
-        return try store.begin(PendingOperation(operation: operation, address: device.device, files: files.map(absolute), arguments: again))
-    }
-
-    static func absolute(_ path: String) -> String {
-        URL(fileURLWithPath: path).standardized.path
-    }
-}
+import MFPOperations
 
 struct Resume: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -34,8 +10,8 @@ struct Resume: ParsableCommand {
         discussion: """
         Every export, import, box backup and box restore that was interrupted (exit 8), lost its \
         machine (exit 3) or stopped on a local problem that left a part file is remembered in \
-        DATA/pending/ with the machine it reached. `resume` runs each again with its own arguments; \
-        each continues from its last checkpoint, and only on the machine it started on (another \
+        DATA/pending/ with the machine it reached. `resume` runs each again, in this process, as it was \
+        asked; each continues from its last checkpoint, and only on the machine it started on (another \
         machine at the same address is refused, naming both). Passwords are never remembered: the \
         administrator password comes from the password file given originally (its path is \
         remembered), MFPBRIDGE_PASSWORD, or a prompt. Settings imports ask for confirmation again \
@@ -48,45 +24,83 @@ struct Resume: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Drop this interrupted operation and the partial files it left (its id from --list).", valueName: "id"))
     var discard: String?
 
-    @Flag(name: .long, help: "With --list: print JSON.")
-    var json = false
+    @OptionGroup var outputOptions: OutputOptions
 
     func run() throws {
-        let store = Pending.store
+        let workspace = Workspace()
+        let store = workspace.pending
         if let discard {
             try drop(discard, store: store)
             return
         }
         let pending = store.list()
         if list {
-            if json {
-                Output.json(pending.map(Listed.init))
+            if outputOptions.json {
+                Output.json(pending.map { Listed($0, workspace: workspace) })
                 return
             }
             if pending.isEmpty { Output.line("Nothing to resume.") }
-            for record in pending { Output.line(Listed(record).text) }
+            for record in pending { Output.line(Listed(record, workspace: workspace).text) }
             return
         }
         if pending.isEmpty {
             Output.line("Nothing to resume.")
             return
         }
+        let outputOptions = self.outputOptions
+        let resumer = Resumer(context: CommandContext.make(outputOptions, label: "resume"),
+                              bundlePassword: { file in try Secret.bundlePassword(file: file) },
+                              confirmImport: { plan in
+                                  ImportReport.print(plan, title: "The import will:", json: false, snapshot: nil)
+                                  try ImportRendering(output: outputOptions, yes: false).confirm()
+                              })
         var worst: Int32 = 0
         for record in pending {
             Output.line("Resuming \(record.id): mfpbridge \(record.arguments.joined(separator: " "))")
-            // In our own process group, so that a rerun without a password file can prompt on the terminal.
-            let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
-            worst = max(worst, try ForegroundProcess.run(executable, arguments: record.arguments))
+            do {
+                Output.line(Self.describe(try resumer.resume(record)))
+            } catch let error as BridgeError {
+                Output.warn("error: \(error.message)")
+                for blocker in error.blockers { Output.warn("  \(blocker.rule.rawValue) \(blocker.code): \(blocker.message)") }
+                worst = max(worst, error.status.rawValue)
+            } catch {
+                Output.warn("error: \(error)")
+                worst = max(worst, ExitStatus.failure.rawValue)
+            }
         }
         if worst != 0 { throw ExitCode(worst) }
     }
 
+    static func describe(_ outcome: Resumer.Outcome) -> String {
+        switch outcome {
+        case let .exported(result):
+            "Exported from \(result.origin.model) (\(result.origin.serialNumber))" + (result.resumedFrom > 0 ? ", resumed at byte \(result.resumedFrom)." : ".")
+        case .imported(.planned):
+            "Planned; nothing was changed."
+        case let .imported(.applied(_, snapshot, resumedFrom)):
+            "Applied (snapshot \(snapshot))" + (resumedFrom > 0 ? ", resumed at byte \(resumedFrom)." : ".")
+        case .imported(.appliedEarlier):
+            "The machine had applied this import; only its answer was lost. Nothing was sent again."
+        case let .backedUp(result):
+            "Backed up \(result.documents) box documents (\(result.size) bytes) from \(result.origin.model)"
+                + (result.resumedFrom > 0 ? ", resumed at byte \(result.resumedFrom)." : ".")
+        case let .restored(result):
+            switch result.outcome {
+            case let .applied(stream):
+                "Restored the box documents onto \(result.model)" + (stream.resumedFrom > 0 ? ", resumed at byte \(stream.resumedFrom)." : ".")
+            case .alreadyApplied:
+                "The machine already holds exactly these box documents: nothing was sent again."
+            }
+        }
+    }
+
     private func drop(_ id: String, store: PendingOperations) throws {
+        let workspace = Workspace()
         guard let record = store.load(id) else {
             throw BridgeError(.usage, "no interrupted operation \(id); `mfpbridge resume --list` shows them")
         }
         var removed: [String] = []
-        for path in Listed.partialFiles(of: record) where access(path, F_OK) == 0 {
+        for path in Listed.partialFiles(of: record, workspace: workspace) where access(path, F_OK) == 0 {
             if unlink(path) == 0 { removed.append(path) }
         }
         store.finish(record)
@@ -108,14 +122,14 @@ struct Resume: ParsableCommand {
         var outcomeUnknown: Bool
         var command: String
 
-        init(_ record: PendingOperation) {
+        init(_ record: PendingOperation, workspace: Workspace) {
             id = record.id
             operation = record.operation
             address = record.address
             machine = record.machine
             files = record.files
             var sizes: [String: UInt64] = [:]
-            for path in Self.partialFiles(of: record) {
+            for path in Self.partialFiles(of: record, workspace: workspace) {
                 var info = stat()
                 if stat(path, &info) == 0 { sizes[path] = UInt64(info.st_size) }
             }
@@ -137,15 +151,15 @@ struct Resume: ParsableCommand {
 
         /// The files an interrupted run leaves to be continued: a box backup's part and checkpoints,
         /// a box restore's journal, a settings export's received stream.
-        static func partialFiles(of record: PendingOperation) -> [String] {
+        static func partialFiles(of record: PendingOperation, workspace: Workspace) -> [String] {
             let serial = record.machine.map { String($0.serialNumber.map { $0.isLetter || $0.isNumber || "-_.".contains($0) ? $0 : "_" }) }
             switch record.operation {
             case "box-backup":
                 return record.files.flatMap { [$0 + ".part", $0 + ".part.ckpt"] }
             case "box-restore":
-                return serial.map { ["\(DataDirectory.path())/journals/\($0).box-restore.journal"] } ?? []
+                return serial.map { [workspace.boxRestoreJournal(serialNumber: $0)] } ?? []
             case "export":
-                return serial.map { ["\(Pending.folder)/\($0).settings-export.part", "\(Pending.folder)/\($0).settings-export.part.ckpt"] } ?? []
+                return serial.map { ["\(workspace.pendingFolder)/\($0).settings-export.part", "\(workspace.pendingFolder)/\($0).settings-export.part.ckpt"] } ?? []
             default:
                 return []
             }

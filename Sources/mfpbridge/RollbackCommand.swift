@@ -3,6 +3,7 @@ import BridgeClient
 import BridgeTransfer
 import Foundation
 import MFPKit
+import MFPOperations
 
 struct Rollback: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -24,23 +25,26 @@ struct Rollback: ParsableCommand {
     @OptionGroup var outputOptions: OutputOptions
 
     func run() throws {
+        let target = device.target(user: login.user, passwordFile: login.adminPasswordFile)
         let path: String
         if let snapshot {
             path = snapshot
         } else {
             // The serial number comes from the device itself, so a snapshot never lands on another machine.
-            let logger = outputOptions.makeLogger("mfpbridge.rollback")
-            let connection = try DeviceConnection.open(device, login: login, logger: logger)
+            let context = CommandContext.make(outputOptions, label: "rollback")
+            let connection = try DeviceConnection.open(target, password: context.password, workspace: context.workspace, logger: context.logger)
             let serial = connection.session.device?.serialNumber ?? ""
             connection.close()
-            guard let entry = try History.open(dataDirectory: DataDirectory.path(), purpose: .read).lastSnapshot(deviceSerial: serial),
+            guard let entry = try History.open(dataDirectory: context.workspace.dataDirectory, purpose: .read).lastSnapshot(deviceSerial: serial),
                   let found = entry.snapshotPath else {
                 throw BridgeError(.failure, "no snapshot of machine \(serial) in the history; nothing to roll back")
             }
             path = found
         }
         let bundle = try MFPBundleCodec().read(path: path, password: nil)
-        try ImportRun(device: device, login: login, output: outputOptions, dryRun: dryRun, yes: yes, operation: "rollback")
-            .run(bundle: bundle, bundlePath: path, selections: nil)
+        // Not remembered for `resume`: a rollback is run again by hand.
+        let run = SettingsImport(operation: "rollback", target: target, bundlePath: path, bundle: bundle, selections: nil,
+                                 dryRun: dryRun, options: nil)
+        try ImportRendering(output: outputOptions, yes: yes).run(run)
     }
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import BridgeClient
 import Foundation
 import MFPKit
+import MFPOperations
 
 struct Status: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -62,7 +63,8 @@ struct Status: ParsableCommand {
 
     func run() throws {
         let logger = output.makeLogger("mfpbridge.status")
-        let connection = try DeviceConnection.open(device, login: login, logger: logger)
+        let connection = try DeviceConnection.open(device.target(user: login.user, passwordFile: login.passwordFile),
+                                                   password: CommandContext.password(option: "--password-file"), logger: logger)
         defer { connection.close() }
         let status = try connection.session.status()
         let blockers = ImportExportPreflight.blockers(for: status)

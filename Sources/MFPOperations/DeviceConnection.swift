@@ -4,23 +4,24 @@ import BridgeTransfer
 import Logging
 import MFPEmulator
 
-/// Opens a logged-in session to the device at an address, starting the built-in emulator for
-/// `emulated:` addresses.
-struct DeviceConnection {
-    let session: DeviceSession
+/// A logged-in session to the machine at an address; for `emulated:` addresses the built-in
+/// emulator is started in this process and stopped with the connection.
+public struct DeviceConnection {
+    public let session: DeviceSession
     let embedded: EmbeddedEmulator?
 
-    static func open(_ options: DeviceOptions, login: some AdministratorCredentials, logger: Logger) throws(BridgeError) -> DeviceConnection {
-        let address = try DeviceAddress.parse(options.device)
+    public static func open(_ target: DeviceTarget, password: PasswordSource, workspace: Workspace = Workspace(),
+                            logger: Logger) throws -> DeviceConnection {
+        let address = try DeviceAddress.parse(target.address)
         // Asked before the device is opened, so a prompt never holds the port.
-        let password = try login.password()
+        let secret = try password(target)
         let link: any Link
         var embedded: EmbeddedEmulator?
         if case let .emulated(profile) = address {
             do {
-                let catalog = try ProfileCatalog.locate(explicit: options.profiles)
+                let catalog = try ProfileCatalog.locate(explicit: target.profiles)
                 let emulator = try EmbeddedEmulator(profileName: profile, catalog: catalog,
-                                                    dataDirectory: DataDirectory.path(), logger: logger)
+                                                    dataDirectory: workspace.dataDirectory, logger: logger)
                 embedded = emulator
                 link = emulator.hostLink
             } catch {
@@ -34,7 +35,7 @@ struct DeviceConnection {
         let connection = DeviceConnection(session: session, embedded: embedded)
         do {
             try session.hello()
-            try session.login(user: login.user, password: password)
+            try session.login(user: target.user, password: secret)
         } catch {
             connection.close()
             throw error
@@ -42,7 +43,7 @@ struct DeviceConnection {
         return connection
     }
 
-    func close() {
+    public func close() {
         session.close()
         embedded?.stop()
     }

@@ -1,3 +1,4 @@
+import BridgeClient
 import BridgeLink
 import BridgeTransfer
 import Foundation
@@ -57,6 +58,9 @@ public struct PendingOperation: Codable, Sendable, Equatable {
     public var applyAskedFor: UInt64?
     /// Why it stopped last (for `mfpbridge resume --list`), and whether a rerun continues it.
     public var lastError: String?
+    /// The machine and login, and what was asked: enough to run it again with no command line.
+    public var target: DeviceTarget?
+    public var options: PendingOptions?
 
     /// The short name `mfpbridge resume --discard` takes: derived from operation, address and files,
     /// so that running the same operation again finds its own record.
@@ -66,12 +70,33 @@ public struct PendingOperation: Codable, Sendable, Equatable {
         return String(String(hash, radix: 16).suffix(10))
     }
 
-    public init(operation: String, address: String, files: [String], arguments: [String], startedAt: Date = Date()) {
+    public init(operation: String, target: DeviceTarget, files: [String], options: PendingOptions = PendingOptions(),
+                arguments: [String], startedAt: Date = Date()) {
         self.operation = operation
-        self.address = address
+        self.address = target.address
+        self.target = target
         self.files = files
+        self.options = options
         self.arguments = arguments
         self.startedAt = startedAt
+    }
+}
+
+/// What an operation was asked to do besides its machine and files (never a password).
+public struct PendingOptions: Codable, Sendable, Equatable {
+    /// Settings categories (`address-book`, `user-group-address-lists:05`); empty with `all`.
+    public var categories: [String]
+    public var all: Bool
+    /// The bundle password file's path (R13), when one was given.
+    public var bundlePasswordFile: String?
+    /// The operator already confirmed (or the command was started with --yes).
+    public var confirmed: Bool
+
+    public init(categories: [String] = [], all: Bool = false, bundlePasswordFile: String? = nil, confirmed: Bool = false) {
+        self.categories = categories
+        self.all = all
+        self.bundlePasswordFile = bundlePasswordFile
+        self.confirmed = confirmed
     }
 }
 
@@ -90,6 +115,8 @@ public struct PendingOperations: Sendable {
     public func begin(_ operation: PendingOperation) throws(BridgeError) -> PendingOperation {
         var record = load(operation.id) ?? operation
         record.arguments = operation.arguments
+        record.target = operation.target
+        record.options = operation.options
         try save(record)
         return record
     }
