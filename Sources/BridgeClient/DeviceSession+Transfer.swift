@@ -7,8 +7,15 @@ import MFPKit
 extension DeviceSession {
     /// R5: the status, if nothing blocks an import/export from starting; refuses naming every blocker.
     public func statusIfIdle(for operation: String) throws(BridgeError) -> DeviceStatus {
-        let status = try status()
-        let blockers = ImportExportPreflight.blockers(for: status)
+        let checked: (status: DeviceStatus, blockers: [Blocker])
+        do {
+            checked = try ImportExportPreflight.check(self)
+        } catch let error as BridgeError {
+            throw error
+        } catch {
+            throw BridgeError(.failure, "\(error)")
+        }
+        let (status, blockers) = checked
         guard blockers.isEmpty else {
             throw BridgeError(.refusedByDeviceState, "\(operation) cannot start: the machine is busy", blockers: blockers)
         }

@@ -173,3 +173,8 @@ public final class DeviceSession: @unchecked Sendable {
         return BridgeError(.failure, "the device answered \(op) unexpectedly")
     }
 }
+
+/// The wire protocol as a source of machine state for the R5 preflight.
+extension DeviceSession: DeviceStateSource {
+    public func currentStatus() throws -> DeviceStatus { try status() }
+}

@@ -66,8 +66,8 @@ struct Status: ParsableCommand {
         let connection = try DeviceConnection.open(device.target(user: login.user, passwordFile: login.passwordFile),
                                                    password: CommandContext.password(option: "--password-file"), logger: logger)
         defer { connection.close() }
-        let status = try connection.session.status()
-        let blockers = ImportExportPreflight.blockers(for: status)
+        // R5 on the machine's state, wherever it comes from (here the wire protocol).
+        let (status, blockers) = try ImportExportPreflight.check(connection.session)
         let report = Report(address: device.device, model: status.model, series: status.series,
                             firmware: status.firmware, serialNumber: status.serialNumber, language: status.language,
                             power: status.power, errorCode: status.errorCode?.rawValue, activeJobs: status.activeJobs,
