@@ -41,7 +41,7 @@ let package = Package(
             "BridgeWire", "CMFPBridgeShims", "CLibUDev", "CLibUSB",
             .product(name: "Logging", package: "swift-log"),
         ]),
-        // Durable files (temp, fsync, rename, directory fsync); later the checkpoint journal and streaming.
+        // Durable files (temp, fsync, rename, folder fsync), the checkpoint journal and the resumable stream engine.
         .target(name: "BridgeTransfer", dependencies: [
             "MFPKit", "BridgeWire", "BridgeLink",
             .product(name: "Crypto", package: "swift-crypto"),
