@@ -1,5 +1,6 @@
 import ArgumentParser
 import BridgeClient
+import BridgeSystem
 import BridgeTransfer
 import Foundation
 import MFPBundle
@@ -158,7 +159,7 @@ struct BoxRestore: ParsableCommand {
             throw BridgeError(.incompatible, "R9: box documents are class \(travel.rawValue) and do not import from \(trailer.origin.model) into \(capabilities.model)")
         }
         if !yes {
-            guard isatty(STDIN_FILENO) == 1 else {
+            guard Syscall.isTerminal(STDIN_FILENO) else {
                 throw BridgeError(.usage, "box-restore replaces every box document on the machine: confirm with --yes")
             }
             FileHandle.standardError.write(Data("Replace the machine's box documents with \(trailer.documents) documents (\(trailer.payloadSize) bytes)? [y/N] ".utf8))

@@ -1,5 +1,6 @@
 import ArgumentParser
 import BridgeClient
+import BridgeSystem
 import BridgeTransfer
 import Foundation
 
@@ -16,8 +17,7 @@ enum Pending {
         var again = [operation, "--device", device.device] + arguments + (device.profiles.map { ["--profiles", absolute($0)] } ?? [])
         // The path of the password file the user gave, never the password: resume needs no
         // password in the environment.
-        var info = stat()
-        if let passwordFile, stat(passwordFile, &info) == 0, info.st_mode & S_IFMT == S_IFREG {
+        if let passwordFile, let info = try? Syscall.stat(passwordFile), info.st_mode & S_IFMT == S_IFREG {
             again += ["--admin-password-file", absolute(passwordFile)]
         }
         return try store.begin(PendingOperation(operation: operation, address: device.device, files: files.map(absolute), arguments: again))
@@ -86,8 +86,8 @@ struct Resume: ParsableCommand {
             throw BridgeError(.usage, "no interrupted operation \(id); `mfpbridge resume --list` shows them")
         }
         var removed: [String] = []
-        for path in Listed.partialFiles(of: record) where access(path, F_OK) == 0 {
-            if unlink(path) == 0 { removed.append(path) }
+        for path in Listed.partialFiles(of: record) where (try? Syscall.removeIfPresent(path)) == true {
+            removed.append(path)
         }
         store.finish(record)
         Output.line("Dropped \(record.operation) \(id) (\(record.address))" + (removed.isEmpty ? "." : "; removed \(removed.joined(separator: ", ")).")
@@ -116,8 +116,7 @@ struct Resume: ParsableCommand {
             files = record.files
             var sizes: [String: UInt64] = [:]
             for path in Self.partialFiles(of: record) {
-                var info = stat()
-                if stat(path, &info) == 0 { sizes[path] = UInt64(info.st_size) }
+                if let info = try? Syscall.stat(path) { sizes[path] = UInt64(info.st_size) }
             }
             partialFiles = sizes
             startedAt = record.startedAt
