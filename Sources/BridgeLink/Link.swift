@@ -1,6 +1,6 @@
 import BridgeSystem
 import BridgeWire
-import Glibc   // C types and constants only; the calls go through BridgeSystem
+import Glibc   // errno constants only; the calls go through BridgeSystem
 
 /// A bidirectional byte pipe to a device.
 ///

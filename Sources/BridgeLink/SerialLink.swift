@@ -1,6 +1,6 @@
 import BridgeSystem
 import BridgeWire
-import Glibc   // C types and constants only; the calls go through BridgeSystem
+import Glibc   // termios and O_* constants only; the calls go through BridgeSystem
 
 /// A serial port (or a pty slave) in raw 8N1 mode: 8 data bits, no parity, one stop bit, no
 /// hardware or software flow control, no echo, no line editing, no signals, no CR/LF translation.

@@ -1,6 +1,6 @@
 import BridgeSystem
 import BridgeWire
-import Glibc   // C types and constants only; the calls go through BridgeSystem
+import Glibc   // socket constants only; the calls go through BridgeSystem
 
 /// A connected Unix stream socket carrying raw frames.
 public final class SocketLink: Link {

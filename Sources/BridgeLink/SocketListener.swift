@@ -1,5 +1,5 @@
 import BridgeSystem
-import Glibc   // C types and constants only; the calls go through BridgeSystem
+import Glibc   // socket and errno constants only; the calls go through BridgeSystem
 
 /// A listening Unix stream socket; ``accept(timeout:)`` hands out a ``SocketLink`` per client.
 ///

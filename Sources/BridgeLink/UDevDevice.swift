@@ -114,4 +114,3 @@ extension String {
     }
 }
 
-import Glibc   // C types and constants only; the calls go through BridgeSystem

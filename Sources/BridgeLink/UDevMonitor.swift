@@ -1,6 +1,6 @@
 import BridgeSystem
 import CLibUDev
-import Glibc   // C types and constants only; the calls go through BridgeSystem
+import Glibc   // pollfd and the POLL*/E* constants only; the calls go through BridgeSystem
 
 /// A USB device arriving or leaving, as udev announced it.
 public struct USBHotplugEvent: Sendable, Hashable, Codable {

@@ -1,5 +1,4 @@
 import CLibUSB
-import Glibc   // C types and constants only; the calls go through BridgeSystem
 
 // The one thin layer between BridgeLink and libusb, like BridgeSystem's `Syscall` for libc: every call
 // returns its value or throws a typed `USBCallError` (the call's name and the LIBUSB_ERROR_*

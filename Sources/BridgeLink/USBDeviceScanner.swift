@@ -1,6 +1,6 @@
 import BridgeSystem
 import CLibUSB
-import Glibc   // C types and constants only; the calls go through BridgeSystem
+import Glibc   // R_OK and W_OK only; the calls go through BridgeSystem
 
 /// One USB device of the allow-list, as discovery sees it (nothing was opened to learn this).
 public struct USBDeviceInfo: Sendable, Hashable, Codable {

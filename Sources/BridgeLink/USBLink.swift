@@ -1,7 +1,6 @@
 import BridgeSystem
 import BridgeWire
 import CLibUSB
-import Glibc   // C types and constants only; the calls go through BridgeSystem
 import Synchronization
 
 /// A link over the bulk endpoints of an MFP's vendor interface (framing `.raw`: frames back to
