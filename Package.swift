@@ -2,8 +2,9 @@
 import PackageDescription
 
 // Layers (see docs/architecture.md): the CLI sits on BridgeClient, which uses BridgeWire (pure
-// framing and messages), MFPKit (pure domain) and BridgeLink (every syscall, termios, libudev,
-// libusb). MFPEmulator is the device side on the same pure layers.
+// framing and messages), MFPKit (pure domain), BridgeLink (links: termios, libudev, libusb) and
+// BridgeTransfer (durable files), both on BridgeSystem (every system call). MFPEmulator is the
+// device side on the same layers. scripts/check-system-layer keeps libc calls in BridgeSystem.
 let package = Package(
     name: "mfpbridge",
     platforms: [.macOS(.v15)],
@@ -18,6 +19,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
     ],
     targets: [
         // System libraries: headers and link flags come from pkg-config.
@@ -36,24 +38,31 @@ let package = Package(
             .product(name: "_CryptoExtras", package: "swift-crypto"),
         ]),
 
-        // Every libc, libudev and libusb call lives here.
+        // Every system call: one error type, owned descriptors, EINTR retried in one place.
+        // File descriptor I/O goes through swift-system; the rest (termios, ioctl, flock, statvfs,
+        // poll, ptys, sockets) calls Glibc here (docs/architecture.md, "One syscall layer").
+        .target(name: "BridgeSystem", dependencies: [
+            "CMFPBridgeShims",
+            .product(name: "SystemPackage", package: "swift-system"),
+        ]),
+        // Links: serial, sockets, ptys, USB (libusb) and udev (libudev), on BridgeSystem.
         .target(name: "BridgeLink", dependencies: [
-            "BridgeWire", "CMFPBridgeShims", "CLibUDev", "CLibUSB",
+            "BridgeSystem", "BridgeWire", "CMFPBridgeShims", "CLibUDev", "CLibUSB",
             .product(name: "Logging", package: "swift-log"),
         ]),
         // Durable files (temp, fsync, rename, folder fsync), the checkpoint journal and the resumable stream engine.
         .target(name: "BridgeTransfer", dependencies: [
-            "MFPKit", "BridgeWire", "BridgeLink",
+            "MFPKit", "BridgeWire", "BridgeSystem", "BridgeLink",
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .target(name: "BridgeClient", dependencies: [
-            "MFPKit", "BridgeWire", "BridgeLink", "BridgeTransfer", "MFPBundle",
+            "MFPKit", "BridgeWire", "BridgeSystem", "BridgeLink", "BridgeTransfer", "MFPBundle",
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
         .target(name: "MFPEmulator", dependencies: [
-            "MFPKit", "BridgeWire", "BridgeLink", "BridgeTransfer", "MFPBundle",
+            "MFPKit", "BridgeWire", "BridgeSystem", "BridgeLink", "BridgeTransfer", "MFPBundle",
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "GRDB", package: "GRDB.swift"),
@@ -65,12 +74,12 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "mfpbridge", dependencies: [
-            "MFPOperations", "BridgeClient", "MFPEmulator", "BridgeLink", "BridgeTransfer", "MFPKit", "MFPBundle",
+            "MFPOperations", "BridgeClient", "MFPEmulator", "BridgeSystem", "BridgeLink", "BridgeTransfer", "MFPKit", "MFPBundle",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         // Prints speed ratios measured in one run (docs/performance.md); never part of the tests.
-        .executableTarget(name: "mfpbridge-bench", dependencies: ["BridgeWire", "CMFPBridgeShims", "BridgeLink", "BridgeTransfer"]),
+        .executableTarget(name: "mfpbridge-bench", dependencies: ["BridgeWire", "CMFPBridgeShims", "BridgeSystem", "BridgeLink", "BridgeTransfer"]),
         // Test tools (not a product): the seeded mutation campaign over every file format (R8, R13),
         // used by the tests and by mfpbridge-mutate.
         .target(name: "MFPTestTools", dependencies: [
@@ -85,13 +94,14 @@ let package = Package(
 
         .testTarget(name: "MFPKitTests", dependencies: ["MFPKit"]),
         .testTarget(name: "BridgeWireTests", dependencies: ["BridgeWire", "MFPKit"]),
-        .testTarget(name: "BridgeLinkTests", dependencies: ["BridgeLink", "BridgeWire", "BridgeTransfer"]),
+        .testTarget(name: "BridgeSystemTests", dependencies: ["BridgeSystem"]),
+        .testTarget(name: "BridgeLinkTests", dependencies: ["BridgeLink", "BridgeSystem", "BridgeWire", "BridgeTransfer"]),
         .testTarget(name: "MFPBundleTests", dependencies: ["MFPBundle", "MFPKit", "BridgeTransfer"]),
         // Real libusb and libudev against an emulated USB MFP under umockdev (skips with the reason
         // when umockdev is missing).
         .testTarget(name: "USBTests", dependencies: ["BridgeLink", "BridgeClient", "MFPEmulator", "MFPKit"]),
         .testTarget(name: "EmulatorTests", dependencies: [
-            "MFPEmulator", "BridgeClient", "BridgeLink", "BridgeTransfer", "MFPKit", "MFPBundle",
+            "MFPEmulator", "BridgeClient", "BridgeSystem", "BridgeLink", "BridgeTransfer", "MFPKit", "MFPBundle",
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .testTarget(name: "CLITests", dependencies: ["MFPKit", .product(name: "Crypto", package: "swift-crypto")]),

@@ -1,6 +1,7 @@
+import BridgeSystem
 import BridgeTransfer
 import Foundation
-import Glibc
+import Glibc   // S_* and E* constants only; the calls go through BridgeSystem
 
 /// Files the operator names on the command line (bundles, box backups), checked before they are
 /// read so that a typo or a folder gets a sentence, not a Foundation error number.
@@ -8,20 +9,22 @@ public enum InputFile {
     /// A missing file or a folder is a usage error (exit 2); one that exists but cannot be opened
     /// (permissions, a disk error) is a failure (exit 1) that names the errno.
     public static func check(_ path: String, what: String) throws(BridgeError) {
-        var info = stat()
-        guard stat(path, &info) == 0 else {
-            let code = errno
-            if code == ENOENT || code == ENOTDIR {
-                throw BridgeError(.usage, "no \(what) at \(path): check the file name")
-            }
-            throw unreadable(path, what: what, errno: code)
+        let info: stat
+        do throws(SystemError) {
+            info = try Syscall.stat(path)
+        } catch where error.errno == ENOENT || error.errno == ENOTDIR {
+            throw BridgeError(.usage, "no \(what) at \(path): check the file name")
+        } catch {
+            throw unreadable(path, what: what, errno: error.errno)
         }
         if info.st_mode & S_IFMT == S_IFDIR {
             throw BridgeError(.usage, "\(path) is a folder, not a \(what): give the file inside it")
         }
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw unreadable(path, what: what, errno: errno) }
-        close(fd)
+        do throws(SystemError) {
+            Syscall.close(try Syscall.open(path, O_RDONLY | O_CLOEXEC))
+        } catch {
+            throw unreadable(path, what: what, errno: error.errno)
+        }
     }
 
     /// A read that failed part-way: the errno behind it when Foundation carries one.
@@ -36,7 +39,7 @@ public enum InputFile {
         case EIO: "the disk could not read it: check the disk (dmesg) or use another copy"
         default: "check the file"
         }
-        let reason = String(cString: strerror(code)).lowercased()
+        let reason = SystemError.reason(code).lowercased()
         return BridgeError(.failure, "cannot read the \(what) \(path): \(reason) (\(FileSystemError.symbol(code))): \(hint)")
     }
 }

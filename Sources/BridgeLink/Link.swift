@@ -1,5 +1,6 @@
+import BridgeSystem
 import BridgeWire
-import Glibc
+import Glibc   // errno constants only; the calls go through BridgeSystem
 
 /// A bidirectional byte pipe to a device.
 ///
@@ -46,7 +47,7 @@ public struct LinkError: Error, Sendable, CustomStringConvertible {
 
     public var description: String {
         guard let errno else { return "\(code.rawValue): \(message)" }
-        return "\(code.rawValue): \(message) (errno \(errno): \(errnoName(errno)))"
+        return "\(code.rawValue): \(message) (errno \(errno): \(SystemError.reason(errno)))"
     }
 }
 
@@ -68,7 +69,7 @@ extension LinkError {
 
     /// The default translation of a failed system call on `path`; call sites catch the cases
     /// whose meaning depends on the call before they get here.
-    init(_ failure: SyscallError, path: String) {
+    init(_ failure: SystemError, path: String) {
         let e = failure.errno
         switch e {
         case ENOENT:

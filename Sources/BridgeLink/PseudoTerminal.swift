@@ -1,5 +1,6 @@
+import BridgeSystem
 import BridgeWire
-import Glibc
+import Glibc   // termios and O_* constants only; the calls go through BridgeSystem
 
 /// The device side of a pseudo-terminal: an emulator serves on the master, and hosts open
 /// ``slavePath`` with ``SerialLink`` as if it were a serial port.
@@ -25,7 +26,7 @@ public final class PseudoTerminal: Link {
         SerialLink.applyRaw8N1(&settings)
         _ = try? Syscall.cfsetspeed(&settings, speed_t(B115200))
         let ends: (master: Int32, slave: Int32, path: String)
-        do throws(SyscallError) {
+        do throws(SystemError) {
             ends = try Syscall.openpty(settings: settings)
         } catch {
             throw LinkError(
@@ -35,7 +36,7 @@ public final class PseudoTerminal: Link {
         }
         let master = FileDescriptor(takingOwnershipOf: ends.master)
         let slave = FileDescriptor(takingOwnershipOf: ends.slave)
-        do throws(SyscallError) {
+        do throws(SystemError) {
             for fd in [master.raw, slave.raw] {
                 try Syscall.setCloseOnExec(fd)
                 try Syscall.setFlags(fd, try Syscall.getFlags(fd) | O_NONBLOCK)
@@ -43,7 +44,7 @@ public final class PseudoTerminal: Link {
             // openpty applied the settings; check they took, as for any serial port.
             let actual = try Syscall.tcgetattr(slave.raw)
             if actual.c_lflag & tcflag_t(ICANON | ECHO | ISIG) != 0 || actual.c_oflag & tcflag_t(OPOST) != 0 {
-                throw SyscallError(call: "openpty (raw mode did not take)", errno: EINVAL)
+                throw SystemError(call: "openpty (raw mode did not take)", errno: EINVAL)
             }
         } catch {
             throw LinkError(code: .io, message: "cannot configure the pseudo-terminal \(ends.path) (\(error.call))", errno: error.errno)

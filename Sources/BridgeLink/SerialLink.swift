@@ -1,5 +1,6 @@
+import BridgeSystem
 import BridgeWire
-import Glibc
+import Glibc   // termios and O_* constants only; the calls go through BridgeSystem
 
 /// A serial port (or a pty slave) in raw 8N1 mode: 8 data bits, no parity, one stop bit, no
 /// hardware or software flow control, no echo, no line editing, no signals, no CR/LF translation.
@@ -37,11 +38,11 @@ public final class SerialLink: Link {
         let speed = try speedConstant(for: baudRate)
         let address = "serial:\(path)@\(baudRate)"
         let fd: FileDescriptor
-        do throws(SyscallError) {
+        do throws(SystemError) {
             fd = FileDescriptor(takingOwnershipOf: try Syscall.open(path, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC))
         } catch {
             if error.errno == ENOTDIR {   // "/dev/ttyS0/x": no such port either
-                throw LinkError(SyscallError(call: error.call, errno: ENOENT), path: path)
+                throw LinkError(SystemError(call: error.call, errno: ENOENT), path: path)
             }
             if error.errno == EISDIR {   // O_RDWR on a folder
                 throw LinkError(code: .notATerminal,
@@ -52,22 +53,22 @@ public final class SerialLink: Link {
         }
         // A regular file or a directory opens fine but is not a port: say so before locking it.
         let pseudoTerminal: Bool
-        do throws(SyscallError) {
+        do throws(SystemError) {
             let info = try Syscall.fstat(fd.raw)
             if info.st_mode & S_IFMT != S_IFCHR {
-                throw SyscallError(call: "open", errno: ENOTTY)
+                throw SystemError(call: "open", errno: ENOTTY)
             }
             pseudoTerminal = isPseudoTerminalSlave(info.st_rdev)
         } catch {
             throw LinkError(error, path: path)
         }
-        do throws(SyscallError) {
+        do throws(SystemError) {
             try Syscall.flock(fd.raw, LOCK_EX | LOCK_NB)
         } catch {
             throw LinkError(error, path: path)   // EWOULDBLOCK -> .busy
         }
         if !pseudoTerminal {
-            do throws(SyscallError) {
+            do throws(SystemError) {
                 try Syscall.setExclusive(fd.raw)
             } catch {
                 throw LinkError(error, path: path)   // ENOTTY -> .notATerminal
@@ -103,7 +104,7 @@ public final class SerialLink: Link {
     func currentBaudRates() throws(LinkError) -> (input: Int, output: Int) {
         try descriptor.withDescriptor { (fd) throws(LinkError) -> (input: Int, output: Int) in
             let settings: termios
-            do throws(SyscallError) { settings = try Syscall.tcgetattr(fd) } catch { throw LinkError(error, path: path) }
+            do throws(SystemError) { settings = try Syscall.tcgetattr(fd) } catch { throw LinkError(error, path: path) }
             var copy = settings
             return (Self.rate(for: cfgetispeed(&copy)) ?? -1, Self.rate(for: cfgetospeed(&copy)) ?? -1)
         }
@@ -140,7 +141,7 @@ public final class SerialLink: Link {
     private static func configureRaw(_ fd: Int32, speed: speed_t, baudRate: Int, path: String) throws(LinkError) {
         var settings: termios
         var actual: termios
-        do throws(SyscallError) {
+        do throws(SystemError) {
             settings = try Syscall.tcgetattr(fd)   // ENOTTY -> .notATerminal
             applyRaw8N1(&settings)
             try Syscall.cfsetspeed(&settings, speed)
@@ -157,7 +158,7 @@ public final class SerialLink: Link {
                 message: "the driver of \(path) did not accept raw 8N1 at \(baudRate) baud ("
                     + problems.joined(separator: ", ") + "): try another rate or another adapter")
         }
-        do throws(SyscallError) {
+        do throws(SystemError) {
             try Syscall.tcflush(fd, TCIOFLUSH)
         } catch {
             throw LinkError(error, path: path)
@@ -166,7 +167,7 @@ public final class SerialLink: Link {
 
     /// Raw 8N1, no flow control, reads return whatever is there (VMIN=0, VTIME=0).
     static func applyRaw8N1(_ settings: inout termios) {
-        cfmakeraw(&settings)
+        Syscall.makeRaw(&settings)
         settings.c_cflag &= ~tcflag_t(CSIZE | PARENB | CSTOPB)
         settings.c_cflag &= ~tcflag_t(CRTSCTS)
         settings.c_cflag |= tcflag_t(CS8 | CLOCAL | CREAD)

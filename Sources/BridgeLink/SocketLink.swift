@@ -1,5 +1,6 @@
+import BridgeSystem
 import BridgeWire
-import Glibc
+import Glibc   // socket constants only; the calls go through BridgeSystem
 
 /// A connected Unix stream socket carrying raw frames.
 public final class SocketLink: Link {
@@ -20,12 +21,12 @@ public final class SocketLink: Link {
             throw LinkError(code: .invalidAddress, message: "\(address): a Unix socket path must be 1 to 107 bytes long")
         }
         let fd: FileDescriptor
-        do throws(SyscallError) {
+        do throws(SystemError) {
             fd = FileDescriptor(takingOwnershipOf: try Syscall.socket(Int32(SOCK_STREAM.rawValue)))
         } catch {
             throw LinkError(code: .io, message: "cannot create a socket for \(address)", errno: error.errno)
         }
-        do throws(SyscallError) {
+        do throws(SystemError) {
             // Blocking for the connect, which then waits at most SO_SNDTIMEO for room in the
             // listener's queue; non-blocking from then on.
             try Syscall.setSendTimeout(fd.raw, max(timeout, .milliseconds(1)))
@@ -34,7 +35,7 @@ public final class SocketLink: Link {
         }
         var connected = false
         while !connected {
-            do throws(SyscallError) {
+            do throws(SystemError) {
                 try Syscall.connect(fd.raw, socketAddress)
                 connected = true
             } catch {
@@ -56,7 +57,7 @@ public final class SocketLink: Link {
                 }
             }
         }
-        do throws(SyscallError) {
+        do throws(SystemError) {
             try Syscall.setSendTimeout(fd.raw, .zero)
             try Syscall.setFlags(fd.raw, try Syscall.getFlags(fd.raw) | O_NONBLOCK)
         } catch {
@@ -73,7 +74,7 @@ public final class SocketLink: Link {
     /// `pair()` with a shorter send timeout, for tests.
     static func pair(sendStallTimeout: Duration) throws(LinkError) -> (SocketLink, SocketLink) {
         let ends: (Int32, Int32)
-        do throws(SyscallError) {
+        do throws(SystemError) {
             ends = try Syscall.socketpair(Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue))
         } catch {
             throw LinkError(code: .io, message: "cannot create a socket pair: too many open files?", errno: error.errno)

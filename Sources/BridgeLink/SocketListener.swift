@@ -1,4 +1,5 @@
-import Glibc
+import BridgeSystem
+import Glibc   // socket and errno constants only; the calls go through BridgeSystem
 
 /// A listening Unix stream socket; ``accept(timeout:)`` hands out a ``SocketLink`` per client.
 ///
@@ -16,16 +17,16 @@ public final class SocketListener: Sendable {
             throw LinkError(code: .invalidAddress, message: "\(address): a Unix socket path must be 1 to 107 bytes long")
         }
         let fd: FileDescriptor
-        do throws(SyscallError) {
+        do throws(SystemError) {
             fd = FileDescriptor(takingOwnershipOf: try Syscall.socket(Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue)))
         } catch {
             throw LinkError(code: .io, message: "cannot create a socket for \(address)", errno: error.errno)
         }
-        do throws(SyscallError) {
+        do throws(SystemError) {
             try Syscall.bind(fd.raw, socketAddress)
         } catch where error.errno == EADDRINUSE {
             try Self.removeStaleSocket(at: path, socketAddress)
-            do throws(SyscallError) {
+            do throws(SystemError) {
                 try Syscall.bind(fd.raw, socketAddress)
             } catch {
                 throw Self.bindError(error, path: path)
@@ -34,7 +35,7 @@ public final class SocketListener: Sendable {
             throw Self.bindError(error, path: path)
         }
         let identity: (dev_t, ino_t)?
-        do throws(SyscallError) {
+        do throws(SystemError) {
             try Syscall.listen(fd.raw, backlog: 64)
             let info = try Syscall.lstat(path)
             identity = (info.st_dev, info.st_ino)
@@ -59,7 +60,7 @@ public final class SocketListener: Sendable {
             while true {
                 guard try descriptor.waitReadable(until: deadline) else { return nil }
                 let client: Int32
-                do throws(SyscallError) {
+                do throws(SystemError) {
                     client = try Syscall.accept(fd)
                 } catch {
                     switch error.errno {
@@ -81,7 +82,7 @@ public final class SocketListener: Sendable {
         descriptor.close()
     }
 
-    private static func bindError(_ error: SyscallError, path: String) -> LinkError {
+    private static func bindError(_ error: SystemError, path: String) -> LinkError {
         switch error.errno {
         case EADDRINUSE:
             LinkError(code: .busy, message: "\(path) is in use by another program that is listening on it", errno: error.errno)
@@ -99,7 +100,7 @@ public final class SocketListener: Sendable {
     private static func removeStaleSocket(at path: String, _ socketAddress: sockaddr_un) throws(LinkError) {
         let info: stat
         let probe: FileDescriptor
-        do throws(SyscallError) {
+        do throws(SystemError) {
             info = try Syscall.lstat(path)
             probe = FileDescriptor(takingOwnershipOf: try Syscall.socket(Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue)))
         } catch {
@@ -108,10 +109,10 @@ public final class SocketListener: Sendable {
         guard info.st_mode & S_IFMT == S_IFSOCK else {
             throw LinkError(code: .busy, message: "\(path) exists and is not a socket: remove it or choose another path")
         }
-        do throws(SyscallError) {
+        do throws(SystemError) {
             try Syscall.connect(probe.raw, socketAddress)
         } catch where error.errno == ECONNREFUSED {
-            do throws(SyscallError) {
+            do throws(SystemError) {
                 try Syscall.unlink(path)   // stale: its listener is gone
             } catch where error.errno == ENOENT {
                 // Someone else removed it meanwhile: fine.

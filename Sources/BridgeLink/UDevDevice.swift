@@ -1,3 +1,4 @@
+import BridgeSystem
 import CLibUDev
 
 /// A libudev context: owns its `struct udev *` and unrefs it once, when this object goes away.
@@ -92,10 +93,7 @@ enum UDevVersion {
         for path in ["/usr/lib/x86_64-linux-gnu/libudev.so.1", "/lib/x86_64-linux-gnu/libudev.so.1",
                      "/usr/lib/aarch64-linux-gnu/libudev.so.1", "/lib/aarch64-linux-gnu/libudev.so.1"] {
             // libudev.so.1 -> libudev.so.1.7.5: the link target carries the library's version.
-            var buffer = [CChar](repeating: 0, count: 512)
-            let count = readlink(path, &buffer, buffer.count - 1)
-            if count > 0 {
-                let target = String(decoding: buffer.prefix(count).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            if let target = try? Syscall.readlink(path) {
                 if let range = target.range(of: "libudev.so.") { return String(target[range.upperBound...]) }
             }
         }
@@ -116,4 +114,3 @@ extension String {
     }
 }
 
-import Glibc

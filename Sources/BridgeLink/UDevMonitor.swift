@@ -1,5 +1,6 @@
+import BridgeSystem
 import CLibUDev
-import Glibc
+import Glibc   // pollfd and the POLL*/E* constants only; the calls go through BridgeSystem
 
 /// A USB device arriving or leaving, as udev announced it.
 public struct USBHotplugEvent: Sendable, Hashable, Codable {
@@ -76,7 +77,7 @@ public final class USBHotplugMonitor {
         while true {
             var fds = [pollfd(fd: fd, events: Int16(POLLIN), revents: 0)]
             let ready: Int32
-            do throws(SyscallError) {
+            do throws(SystemError) {
                 ready = try Syscall.poll(&fds, timeoutMilliseconds: (deadline - .now).pollMilliseconds)
             } catch where error.errno == EINTR {
                 continue

@@ -1,4 +1,4 @@
-import Glibc
+import Glibc   // fnmatch: a C library function, no system call
 
 /// The lines of a udev rules file that grant access to USB devices by their ids, enough to tell
 /// whether a quirks-file entry is covered by `70-mfpbridge.rules` (`mfpbridge doctor`). Pure: the

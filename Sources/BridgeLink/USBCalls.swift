@@ -1,7 +1,6 @@
 import CLibUSB
-import Glibc
 
-// The one thin layer between BridgeLink and libusb, like Syscalls.swift for libc: every call
+// The one thin layer between BridgeLink and libusb, like BridgeSystem's `Syscall` for libc: every call
 // returns its value or throws a typed `USBCallError` (the call's name and the LIBUSB_ERROR_*
 // code) at once. LIBUSB_ERROR_INVALID_PARAM is a bug in BridgeLink and stops the program.
 

@@ -1,5 +1,6 @@
+import BridgeSystem
 import CLibUSB
-import Glibc
+import Glibc   // the pthread mutex and condition of `Semaphore` (no system call of their own); threads start in BridgeSystem
 import Synchronization
 
 /// Owns one libusb context. Every handle opened in it keeps this object alive (handles hold a
@@ -44,7 +45,7 @@ final class USBContext: @unchecked Sendable {
         guard start else { return }
         let raw = UInt(bitPattern: Int(bitPattern: UnsafeRawPointer(raw)))
         let loop = self.loop
-        let thread = PThread {
+        let body: @Sendable () -> Void = {
             let context = OpaquePointer(bitPattern: raw)!
             while !loop.flags.withLock({ $0.stop }) {
                 // Returns at the latest after 100 ms, so a stop request is seen promptly.
@@ -52,11 +53,12 @@ final class USBContext: @unchecked Sendable {
             }
             loop.stopped.signal()
         }
-        let result = thread.start()
-        guard result == 0 else {
+        do throws(SystemError) {
+            try Syscall.startThread(body)
+        } catch {
             loop.flags.withLock { $0.running = false }
-            throw LinkError(code: .io, message: "cannot start libusb's event thread (pthread_create: \(errnoName(result))): the system is out of threads or memory; close other programs and retry",
-                            errno: result)
+            throw LinkError(code: .io, message: "cannot start libusb's event thread (pthread_create: \(error.reason)): the system is out of threads or memory; close other programs and retry",
+                            errno: error.errno)
         }
     }
 
@@ -68,32 +70,6 @@ final class USBContext: @unchecked Sendable {
             return true
         }
         if wait { loop.stopped.wait() }
-    }
-}
-
-/// A plain POSIX thread running a closure (BridgeLink does not use Foundation's Thread for I/O).
-final class PThread: Sendable {
-    private let body: @Sendable () -> Void
-
-    init(_ body: @escaping @Sendable () -> Void) {
-        self.body = body
-    }
-
-    /// 0, or pthread_create's error number (the thread did not start).
-    func start() -> Int32 {
-        let box = Unmanaged.passRetained(self).toOpaque()
-        var thread = pthread_t()
-        let result = pthread_create(&thread, nil, { raw in
-            let me = Unmanaged<PThread>.fromOpaque(raw!).takeRetainedValue()
-            me.body()
-            return nil
-        }, box)
-        guard result == 0 else {
-            Unmanaged<PThread>.fromOpaque(box).release()
-            return result
-        }
-        pthread_detach(thread)
-        return 0
     }
 }
 

@@ -1,5 +1,6 @@
+import BridgeSystem
 import CLibUSB
-import Glibc
+import Glibc   // R_OK and W_OK only; the calls go through BridgeSystem
 
 /// One USB device of the allow-list, as discovery sees it (nothing was opened to learn this).
 public struct USBDeviceInfo: Sendable, Hashable, Codable {
@@ -127,7 +128,7 @@ public enum USBDeviceScanner {
                     serial: snapshot?.serial, manufacturer: snapshot?.attributes["manufacturer"], product: product,
                     model: allowList.model(vendorID: descriptor.idVendor, productID: descriptor.idProduct) ?? product,
                     interfaces: interfaces, linkInterface: interface.number,
-                    devnode: snapshot?.devnode ?? node, canOpen: access(snapshot?.devnode ?? node, R_OK | W_OK) == 0,
+                    devnode: snapshot?.devnode ?? node, canOpen: (try? Syscall.access(snapshot?.devnode ?? node, R_OK | W_OK)) != nil,
                     matchedBy: entry.source)
                 found.append((info, libusb_ref_device(device)))
             }

@@ -1,6 +1,6 @@
+import BridgeSystem
 import BridgeWire
 import CLibUSB
-import Glibc
 import Synchronization
 
 /// A link over the bulk endpoints of an MFP's vendor interface (framing `.raw`: frames back to

@@ -1,5 +1,6 @@
+import BridgeSystem
 import Foundation
-import Glibc
+import Glibc   // W_OK only; the calls go through BridgeSystem
 
 /// Where mfpbridge keeps its own files: `$MFPBRIDGE_DATA_DIR`, else `$XDG_DATA_HOME/mfpbridge`,
 /// else `~/.local/share/mfpbridge`.
@@ -16,8 +17,8 @@ public enum DataDirectory {
     /// it fails at once rather than after a transfer has started.
     public static func requireWritable(_ folder: String) throws(FileSystemError) {
         try DurableFile.makeDirectory(folder)
-        guard access(folder, W_OK) == 0 else {
-            throw FileSystemError(operation: "write in", path: folder, errno: errno)
+        try FileSystemError.translating("write in", path: folder) { () throws(SystemError) in
+            try Syscall.access(folder, W_OK)
         }
     }
 }

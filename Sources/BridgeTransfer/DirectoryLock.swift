@@ -1,4 +1,5 @@
-import Glibc
+import BridgeSystem
+import Glibc   // O_*/LOCK_* constants only; the calls go through BridgeSystem
 
 /// An exclusive advisory lock (flock) on `DIR/lock`, held until `unlock()` or process exit; the
 /// kernel drops it if the process dies, so a crash never leaves a stale lock behind.
@@ -9,15 +10,17 @@ public final class DirectoryLock: Sendable {
     /// Returns `nil` when another process holds the lock.
     public static func tryLock(directory: String) throws(FileSystemError) -> DirectoryLock? {
         let path = directory + "/lock"
-        let fd = retryingOnInterrupt { open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600) }
-        guard fd >= 0 else { throw FileSystemError(operation: "open lock", path: path, errno: errno) }
-        if retryingOnInterrupt({ flock(fd, LOCK_EX | LOCK_NB) }) != 0 {
-            let error = errno
-            close(fd)
-            if error == EWOULDBLOCK { return nil }
-            throw FileSystemError(operation: "lock", path: path, errno: error)
+        let file = try FileSystemError.translating("open lock", path: path) { () throws(SystemError) -> FileDescriptor in
+            try FileDescriptor(opening: path, O_RDWR | O_CREAT | O_CLOEXEC, mode: 0o600)
         }
-        return DirectoryLock(fd: fd, path: path)
+        do throws(SystemError) {
+            try Syscall.flock(file.raw, LOCK_EX | LOCK_NB)
+        } catch where error.errno == EWOULDBLOCK {
+            return nil
+        } catch {
+            throw FileSystemError(error, operation: "lock", path: path)
+        }
+        return DirectoryLock(fd: file.take(), path: path)
     }
 
     private init(fd: Int32, path: String) {
@@ -25,5 +28,5 @@ public final class DirectoryLock: Sendable {
         self.path = path
     }
 
-    deinit { close(fd) }
+    deinit { Syscall.close(fd) }
 }

@@ -1,5 +1,6 @@
+import BridgeSystem
 import Foundation
-import Glibc
+import Glibc   // mode_t and the O_*/E* constants only; the calls go through BridgeSystem
 
 /// Publishes files so that a power cut leaves either the old content or the new, never a mix:
 /// write a temporary file in the same folder, fsync it, rename it over the target, fsync the folder.
@@ -7,36 +8,28 @@ public enum DurableFile {
     public static func write(_ bytes: [UInt8], to path: String, permissions: mode_t = 0o600) throws(FileSystemError) {
         let directory = (path as NSString).deletingLastPathComponent.isEmpty ? "." : (path as NSString).deletingLastPathComponent
         // Unique per call: two writers of one file in one process never share a temporary.
-        let temporary = "\(path).\(getpid()).\(UInt32.random(in: .min ... .max)).tmp"
-        let fd = retryingOnInterrupt { open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, permissions) }
-        guard fd >= 0 else { throw FileSystemError(operation: "create", path: temporary, errno: errno) }
+        let temporary = "\(path).\(Syscall.processID).\(UInt32.random(in: .min ... .max)).tmp"
         var published = false
         defer {
-            if !published { unlink(temporary) }
+            if !published { _ = try? Syscall.removeIfPresent(temporary) }
         }
         do {
-            defer { close(fd) }
+            let file = try FileSystemError.translating("create", path: temporary) { () throws(SystemError) -> FileDescriptor in
+                try FileDescriptor(opening: temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode: permissions)
+            }
             // Exactly `permissions`, whatever the umask took away.
-            guard fchmod(fd, permissions) == 0 else {
-                throw FileSystemError(operation: "set the mode of", path: temporary, errno: errno)
+            try FileSystemError.translating("set the mode of", path: temporary) { () throws(SystemError) in
+                try Syscall.fchmod(file.raw, permissions)
             }
-            var written = 0
-            while written < bytes.count {
-                let result = bytes.withUnsafeBytes { buffer in
-                    Glibc.write(fd, buffer.baseAddress! + written, buffer.count - written)
-                }
-                if result < 0 {
-                    if errno == EINTR { continue }
-                    throw FileSystemError(operation: "write", path: temporary, errno: errno)
-                }
-                written += result
+            try FileSystemError.translating("write", path: temporary) { () throws(SystemError) in
+                try Syscall.writeAll(file.raw, bytes)
             }
-            guard retryingOnInterrupt({ fsync(fd) }) == 0 else {
-                throw FileSystemError(operation: "fsync", path: temporary, errno: errno)
+            try FileSystemError.translating("fsync", path: temporary) { () throws(SystemError) in
+                try Syscall.fsync(file.raw)
             }
-        }
-        guard rename(temporary, path) == 0 else {
-            throw FileSystemError(operation: "rename into place", path: path, errno: errno)
+        }   // closed here, before the rename
+        try FileSystemError.translating("rename into place", path: path) { () throws(SystemError) in
+            try Syscall.rename(temporary, to: path)
         }
         published = true
         try syncDirectory(directory)
@@ -48,18 +41,19 @@ public enum DurableFile {
 
     /// Makes a rename or a new file in `directory` survive a power cut.
     public static func syncDirectory(_ directory: String) throws(FileSystemError) {
-        let fd = retryingOnInterrupt { open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC) }
-        guard fd >= 0 else { throw FileSystemError(operation: "open folder", path: directory, errno: errno) }
-        defer { close(fd) }
-        guard retryingOnInterrupt({ fsync(fd) }) == 0 else {
-            throw FileSystemError(operation: "fsync folder", path: directory, errno: errno)
+        let folder = try FileSystemError.translating("open folder", path: directory) { () throws(SystemError) -> FileDescriptor in
+            try FileDescriptor(opening: directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        }
+        try FileSystemError.translating("fsync folder", path: directory) { () throws(SystemError) in
+            try Syscall.fsync(folder.raw)
         }
     }
 
     public static func read(_ path: String) throws(FileSystemError) -> [UInt8]? {
         guard let data = FileManager.default.contents(atPath: path) else {
-            if access(path, F_OK) != 0 { return nil }
-            throw FileSystemError(operation: "read", path: path, errno: errno == 0 ? EIO : errno)
+            let code = errno   // what Foundation's read left
+            if !Syscall.exists(path) { return nil }
+            throw FileSystemError(operation: "read", path: path, errno: code == 0 ? EIO : code)
         }
         return Array(data)
     }
@@ -67,22 +61,31 @@ public enum DurableFile {
     /// Creates a folder and its parents (mode 0700 whatever the umask: it may hold device data).
     /// A folder that exists is left as it is.
     public static func makeDirectory(_ path: String) throws(FileSystemError) {
-        var info = stat()
-        if stat(path, &info) == 0 {
-            guard info.st_mode & S_IFMT == S_IFDIR else {
+        let existing: stat?
+        do throws(SystemError) {
+            existing = try Syscall.stat(path)
+        } catch where error.errno == ENOENT {
+            existing = nil   // created below
+        } catch {
+            throw FileSystemError(error, operation: "create folder", path: path)
+        }
+        if let existing {
+            guard existing.st_mode & S_IFMT == S_IFDIR else {
                 throw FileSystemError(operation: "create folder", path: path, errno: ENOTDIR)
             }
             return
         }
-        guard errno == ENOENT else { throw FileSystemError(operation: "create folder", path: path, errno: errno) }
         let parent = (path as NSString).deletingLastPathComponent
         if !parent.isEmpty, parent != path { try makeDirectory(parent) }
-        guard mkdir(path, 0o700) == 0 else {
-            let error = errno
+        do throws(SystemError) {
+            try Syscall.mkdir(path, mode: 0o700)
+        } catch {
             // Another process created it meanwhile: fine, as long as it is a folder.
-            if error == EEXIST, stat(path, &info) == 0, info.st_mode & S_IFMT == S_IFDIR { return }
-            throw FileSystemError(operation: "create folder", path: path, errno: error)
+            if error.errno == EEXIST, let info = try? Syscall.stat(path), info.st_mode & S_IFMT == S_IFDIR { return }
+            throw FileSystemError(error, operation: "create folder", path: path)
         }
-        guard chmod(path, 0o700) == 0 else { throw FileSystemError(operation: "set the mode of", path: path, errno: errno) }
+        try FileSystemError.translating("set the mode of", path: path) { () throws(SystemError) in
+            try Syscall.chmod(path, 0o700)
+        }
     }
 }

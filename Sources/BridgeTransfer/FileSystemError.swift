@@ -1,7 +1,9 @@
+import BridgeSystem
 import Foundation
-import Glibc
+import Glibc   // errno constants only; the calls go through BridgeSystem
 
-/// A file operation that failed, with the path, the errno and what to do about it.
+/// A file operation that failed, with the path, the errno and what to do about it: what
+/// BridgeSystem's ``SystemError`` means to someone who runs mfpbridge (see `translating`).
 public struct FileSystemError: Error, Sendable, CustomStringConvertible {
     public var operation: String
     public var path: String
@@ -11,6 +13,23 @@ public struct FileSystemError: Error, Sendable, CustomStringConvertible {
         self.operation = operation
         self.path = path
         self.errno = errno
+    }
+
+    /// `error` said as `operation` on `path` (the call's own path when none is given).
+    public init(_ error: SystemError, operation: String, path: String? = nil) {
+        self.init(operation: operation, path: path ?? error.path ?? "", errno: error.errno)
+    }
+
+    /// Runs `body`, BridgeSystem calls on `path`; a failure becomes "cannot `operation` `path`".
+    @inline(__always)
+    public static func translating<T: ~Copyable>(
+        _ operation: String, path: String, _ body: () throws(SystemError) -> T
+    ) throws(FileSystemError) -> T {
+        do {
+            return try body()
+        } catch {
+            throw FileSystemError(error, operation: operation, path: path)
+        }
     }
 
     public var description: String {
@@ -29,7 +48,7 @@ public struct FileSystemError: Error, Sendable, CustomStringConvertible {
                 break
             }
         }
-        let reason = String(cString: strerror(errno))
+        let reason = SystemError.reason(errno)
         let hint: String = switch errno {
         case ENOSPC, EDQUOT: " The disk is full: free some space and run the command again; nothing was replaced."
         case EACCES, EPERM: " Check the folder's owner and permissions."
@@ -39,35 +58,19 @@ public struct FileSystemError: Error, Sendable, CustomStringConvertible {
         return "cannot \(operation) \(path): \(reason) (\(code)).\(hint)"
     }
 
-    /// The errno's symbolic name ("EROFS"), or "errno N" for one without a name here.
+    /// The errno's symbolic name ("EROFS"), or "errno N" for one without a name.
     public static func symbol(_ errno: Int32) -> String {
-        let names: [Int32: String] = [
-            EPERM: "EPERM", ENOENT: "ENOENT", EIO: "EIO", ENXIO: "ENXIO", EBADF: "EBADF", EAGAIN: "EAGAIN",
-            ENOMEM: "ENOMEM", EACCES: "EACCES", EBUSY: "EBUSY", EEXIST: "EEXIST", EXDEV: "EXDEV",
-            ENODEV: "ENODEV", ENOTDIR: "ENOTDIR", EISDIR: "EISDIR", EINVAL: "EINVAL", ENFILE: "ENFILE",
-            EMFILE: "EMFILE", ETXTBSY: "ETXTBSY", EFBIG: "EFBIG", ENOSPC: "ENOSPC", EROFS: "EROFS",
-            ENAMETOOLONG: "ENAMETOOLONG", ELOOP: "ELOOP", EDQUOT: "EDQUOT", ESTALE: "ESTALE",
-        ]
-        return names[errno] ?? "errno \(errno)"
+        SystemError.symbol(errno)
     }
 
     /// The errno behind a Foundation error (NSPOSIXErrorDomain, or a Cocoa file error that
     /// carries one as its underlying error), when there is one.
     public static func errno(of error: any Error) -> Int32? {
         if let error = error as? FileSystemError { return error.errno }
+        if let error = error as? SystemError { return error.errno }
         let ns = error as NSError
         if ns.domain == NSPOSIXErrorDomain { return Int32(ns.code) }
         if let underlying = ns.userInfo[NSUnderlyingErrorKey] as? any Error { return Self.errno(of: underlying) }
         return nil
-    }
-}
-
-/// Runs a libc call that returns -1 and sets errno, retrying on EINTR.
-@inline(__always)
-func retryingOnInterrupt(_ call: () -> Int32) -> Int32 {
-    while true {
-        let result = call()
-        if result == -1 && errno == EINTR { continue }
-        return result
     }
 }

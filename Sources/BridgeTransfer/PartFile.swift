@@ -1,5 +1,6 @@
+import BridgeSystem
 import Foundation
-import Glibc
+import Glibc   // O_* constants only; the calls go through BridgeSystem
 import Synchronization
 
 /// Where a ``StreamReceiver`` puts a stream: bytes written at offsets, made durable by `sync()`,
@@ -52,49 +53,33 @@ public final class PartFile: DurableSink {
     /// the sidecar `path.part.ckpt`.
     public static func open(path: String) throws(FileSystemError) -> PartFile {
         let part = path + ".part"
-        let isNew = access(part, F_OK) != 0
-        let fd = retryingOnInterrupt { Glibc.open(part, O_RDWR | O_CREAT | O_CLOEXEC, 0o600) }
-        guard fd >= 0 else { throw FileSystemError(operation: "open", path: part, errno: errno) }
-        do {
-            let sidecar = try RecordFile(path: path + ".part.ckpt")
-            return PartFile(path: path, fd: fd, sidecar: sidecar, isNew: isNew)
-        } catch {
-            Glibc.close(fd)
-            throw error
+        let isNew = !Syscall.exists(part)
+        let file = try FileSystemError.translating("open", path: part) { () throws(SystemError) -> FileDescriptor in
+            try FileDescriptor(opening: part, O_RDWR | O_CREAT | O_CLOEXEC, mode: 0o600)
         }
+        let sidecar = try RecordFile(path: path + ".part.ckpt")   // on failure `file` closes the part
+        return PartFile(path: path, fd: file.take(), sidecar: sidecar, isNew: isNew)
     }
 
     public func write(_ bytes: UnsafeRawBufferPointer, at offset: UInt64) throws(FileSystemError) {
-        guard pwriteAll(fd, bytes, at: off_t(offset)) == 0 else {
-            throw FileSystemError(operation: "write", path: partPath, errno: errno)
+        try FileSystemError.translating("write", path: partPath) { () throws(SystemError) in
+            try Syscall.pwriteAll(fd, bytes, at: offset)
         }
     }
 
     public func read(at offset: UInt64, count: Int) throws(FileSystemError) -> [UInt8] {
-        var out = [UInt8](repeating: 0, count: count)
-        var done = 0
-        while done < count {
-            let n = out.withUnsafeMutableBytes { pread(fd, $0.baseAddress! + done, count - done, off_t(offset) + off_t(done)) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw FileSystemError(operation: "read", path: partPath, errno: errno)
-            }
-            if n == 0 { break }
-            done += n
+        try FileSystemError.translating("read", path: partPath) { () throws(SystemError) in
+            try Syscall.preadFully(fd, count: count, at: offset)
         }
-        return Array(out[0..<done])
     }
 
     public func size() throws(FileSystemError) -> UInt64 {
-        var info = stat()
-        guard fstat(fd, &info) == 0 else { throw FileSystemError(operation: "stat", path: partPath, errno: errno) }
+        let info = try FileSystemError.translating("stat", path: partPath) { () throws(SystemError) in try Syscall.fstat(fd) }
         return UInt64(info.st_size)
     }
 
     public func sync() throws(FileSystemError) {
-        guard retryingOnInterrupt({ fsync(fd) }) == 0 else {
-            throw FileSystemError(operation: "fsync", path: partPath, errno: errno)
-        }
+        try FileSystemError.translating("fsync", path: partPath) { () throws(SystemError) in try Syscall.fsync(fd) }
         // A new part file survives a power cut only once its folder entry does.
         if !folderSynced.load(ordering: .relaxed) {
             try DurableFile.syncDirectory(RecordFile.folder(of: path))
@@ -110,33 +95,33 @@ public final class PartFile: DurableSink {
 
     /// Cuts the part to `size` bytes (drops what a resume will send again).
     public func truncate(to size: UInt64) throws(FileSystemError) {
-        guard ftruncate(fd, off_t(size)) == 0 else { throw FileSystemError(operation: "truncate", path: partPath, errno: errno) }
+        try FileSystemError.translating("truncate", path: partPath) { () throws(SystemError) in try Syscall.ftruncate(fd, to: size) }
     }
 
     /// fsyncs the part, renames it to ``path``, fsyncs the folder, then removes the sidecar. Call
     /// only once the content verified; the part file is closed afterwards.
     public func publish() throws(FileSystemError) {
         try sync()
-        guard rename(partPath, path) == 0 else {
-            throw FileSystemError(operation: "rename into place", path: path, errno: errno)
+        try FileSystemError.translating("rename into place", path: path) { () throws(SystemError) in
+            try Syscall.rename(partPath, to: path)
         }
         try DurableFile.syncDirectory(RecordFile.folder(of: path))
         close()
-        unlink(sidecarPath)
+        _ = try? Syscall.unlink(sidecarPath)
         try DurableFile.syncDirectory(RecordFile.folder(of: path))
     }
 
     /// Removes the part and its sidecar (a transfer abandoned).
     public func discard() throws(FileSystemError) {
         close()
-        unlink(partPath)
-        unlink(sidecarPath)
+        _ = try? Syscall.unlink(partPath)
+        _ = try? Syscall.unlink(sidecarPath)
         try DurableFile.syncDirectory(RecordFile.folder(of: path))
     }
 
     public func close() {
         if closed.exchange(true, ordering: .acquiringAndReleasing) { return }
-        Glibc.close(fd)
+        Syscall.close(fd)
         sidecar.close()
     }
 }

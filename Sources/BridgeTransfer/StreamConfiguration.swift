@@ -1,7 +1,8 @@
 import BridgeLink
+import BridgeSystem
 import BridgeWire
 import Foundation
-import Glibc
+import Glibc   // O_* and E* constants only; the calls go through BridgeSystem
 
 /// How a stream uses its link. ``forLink(_:)`` gives the defaults for a link's framing.
 public struct StreamConfiguration: Sendable {
@@ -188,29 +189,25 @@ public final class FileSource: StreamSource {
 
     public init(path: String) throws(FileSystemError) {
         self.path = path
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw FileSystemError(operation: "open", path: path, errno: errno) }
-        var info = stat()
-        guard fstat(fd, &info) == 0 else {
-            let failure = FileSystemError(operation: "stat", path: path, errno: errno)
-            Glibc.close(fd)
-            throw failure
+        let file = try FileSystemError.translating("open", path: path) { () throws(SystemError) -> FileDescriptor in
+            try FileDescriptor(opening: path, O_RDONLY | O_CLOEXEC)
         }
-        self.fd = fd
+        let info = try FileSystemError.translating("stat", path: path) { () throws(SystemError) in try Syscall.fstat(file.raw) }
+        self.fd = file.take()
         self.size = UInt64(info.st_size)
     }
 
-    deinit { Glibc.close(fd) }
+    deinit { Syscall.close(fd) }
 
     public func read(at offset: UInt64, into buffer: UnsafeMutableRawBufferPointer) throws(StreamError) {
-        var done = 0
-        while done < buffer.count {
-            let n = pread(fd, buffer.baseAddress! + done, buffer.count - done, off_t(offset) + off_t(done))
-            if n < 0 && errno == EINTR { continue }
-            if n <= 0 {
-                throw StreamError(FileSystemError(operation: n == 0 ? "read (the file shrank)" : "read", path: path, errno: n == 0 ? EIO : errno))
-            }
-            done += n
+        let done: Int
+        do throws(SystemError) {
+            done = try Syscall.preadFully(fd, into: buffer, at: offset)
+        } catch {
+            throw StreamError(FileSystemError(error, operation: "read", path: path))
+        }
+        if done < buffer.count {
+            throw StreamError(FileSystemError(operation: "read (the file shrank)", path: path, errno: EIO))
         }
     }
 }

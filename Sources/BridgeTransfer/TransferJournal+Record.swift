@@ -1,6 +1,7 @@
+import BridgeSystem
 import BridgeWire
 import Foundation
-import Glibc
+import Glibc   // O_* constants only; the calls go through BridgeSystem
 import Synchronization
 
 /// One checkpoint as stored on disk: 128 bytes, little-endian, with its own CRC32C, so that a
@@ -112,13 +113,15 @@ final class RecordFile: Sendable {
 
     init(path: String) throws(FileSystemError) {
         self.path = path
-        let existed = access(path, F_OK) == 0
-        let fd = retryingOnInterrupt { open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600) }
-        guard fd >= 0 else { throw FileSystemError(operation: "open", path: path, errno: errno) }
+        let existed = Syscall.exists(path)
+        let file = try FileSystemError.translating("open", path: path) { () throws(SystemError) -> FileDescriptor in
+            try FileDescriptor(opening: path, O_RDWR | O_CREAT | O_CLOEXEC, mode: 0o600)
+        }
+        let fd = file.raw
         var records: [TransferRecord] = []
         var valid = 0
         var total = 0
-        do throws(FileSystemError) {
+        do {   // on failure `file` closes the descriptor
             let bytes = try RecordFile.readAll(fd, path: path)
             total = bytes.count
             bytes.withUnsafeBytes { all in
@@ -129,20 +132,19 @@ final class RecordFile: Sendable {
                 }
             }
             if valid < total {
-                guard ftruncate(fd, off_t(valid)) == 0 else { throw FileSystemError(operation: "truncate the damaged tail of", path: path, errno: errno) }
-                guard retryingOnInterrupt({ fsync(fd) }) == 0 else { throw FileSystemError(operation: "fsync", path: path, errno: errno) }
+                try FileSystemError.translating("truncate the damaged tail of", path: path) { () throws(SystemError) in
+                    try Syscall.ftruncate(fd, to: UInt64(valid))
+                }
+                try FileSystemError.translating("fsync", path: path) { () throws(SystemError) in try Syscall.fsync(fd) }
             }
             if !existed { try DurableFile.syncDirectory(RecordFile.folder(of: path)) }
-        } catch {
-            Glibc.close(fd)
-            throw error
         }
         self.discardedBytes = total - valid
-        self.state = Mutex(State(fd: fd, records: records, length: valid))
+        self.state = Mutex(State(fd: file.take(), records: records, length: valid))
     }
 
     deinit {
-        state.withLock { if $0.fd >= 0 { Glibc.close($0.fd) } }
+        state.withLock { if $0.fd >= 0 { Syscall.close($0.fd) } }
     }
 
     var records: [TransferRecord] { state.withLock { $0.records } }
@@ -152,11 +154,15 @@ final class RecordFile: Sendable {
         let bytes = record.encoded()
         let result: FileSystemError? = state.withLock { state in
             guard state.fd >= 0 else { return FileSystemError(operation: "append to (closed)", path: path, errno: EBADF) }
-            let written = bytes.withUnsafeBytes { pwriteAll(state.fd, $0, at: off_t(state.length)) }
-            if written != 0 || retryingOnInterrupt({ fsync(state.fd) }) != 0 {
-                let failure = FileSystemError(operation: written != 0 ? "write" : "fsync", path: path, errno: errno)
-                _ = ftruncate(state.fd, off_t(state.length))
-                return failure
+            do throws(FileSystemError) {
+                let fd = state.fd, length = UInt64(state.length)
+                try FileSystemError.translating("write", path: path) { () throws(SystemError) in
+                    try Syscall.pwriteAll(fd, bytes, at: length)
+                }
+                try FileSystemError.translating("fsync", path: path) { () throws(SystemError) in try Syscall.fsync(state.fd) }
+            } catch {
+                _ = try? Syscall.ftruncate(state.fd, to: UInt64(state.length))
+                return error
             }
             state.length += bytes.count
             state.records.append(record)
@@ -167,7 +173,7 @@ final class RecordFile: Sendable {
 
     func close() {
         state.withLock { state in
-            if state.fd >= 0 { Glibc.close(state.fd) }
+            if state.fd >= 0 { Syscall.close(state.fd) }
             state.fd = -1
         }
     }
@@ -180,30 +186,14 @@ final class RecordFile: Sendable {
     private static func readAll(_ fd: Int32, path: String) throws(FileSystemError) -> [UInt8] {
         var out: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 64 * 1024)
-        var offset: off_t = 0
+        var offset: UInt64 = 0
         while true {
-            let n = chunk.withUnsafeMutableBytes { pread(fd, $0.baseAddress, $0.count, offset) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw FileSystemError(operation: "read", path: path, errno: errno)
+            let n = try FileSystemError.translating("read", path: path) { () throws(SystemError) in
+                try Syscall.pread(fd, into: &chunk, at: offset)
             }
             if n == 0 { return out }
             out += chunk[0..<n]
-            offset += off_t(n)
+            offset += UInt64(n)
         }
     }
-}
-
-/// Writes all of `bytes` at `offset`; 0 on success, -1 with errno set otherwise.
-func pwriteAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, at offset: off_t) -> Int32 {
-    var done = 0
-    while done < bytes.count {
-        let n = pwrite(fd, bytes.baseAddress! + done, bytes.count - done, offset + off_t(done))
-        if n < 0 {
-            if errno == EINTR { continue }
-            return -1
-        }
-        done += n
-    }
-    return 0
 }

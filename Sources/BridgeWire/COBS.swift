@@ -1,4 +1,4 @@
-import Glibc
+import Glibc   // memchr and memcpy: C library functions, no system call
 
 /// Consistent Overhead Byte Stuffing (Cheshire and Baker, 1999): removes every zero byte from a
 /// message for at most one byte of overhead per 254, so that a zero can delimit messages.

@@ -1,6 +1,7 @@
+import BridgeSystem
 import BridgeTransfer
 import Foundation
-import Glibc
+import Glibc   // O_* and E* constants only; the calls go through BridgeSystem
 import Synchronization
 
 /// The machine's Advanced Box / Mail Box documents as one byte stream (a container: per document a small header — id, name, size — then its bytes; see ``BoxContainer``), kept small on disk: content that was never imported is generated from a seed on read.
@@ -67,7 +68,7 @@ public final class BoxStore: Sendable {
     /// whatever `seed` and `generatedSize` say.
     public init(directory: String, seed: UInt64, generatedSize: UInt64) throws {
         self.directory = directory
-        let exists = access(directory, F_OK) == 0
+        let exists = Syscall.exists(directory)
         try DurableFile.makeDirectory(directory)
         if !exists {
             try DurableFile.syncDirectory(Self.parent(of: directory))
@@ -84,8 +85,7 @@ public final class BoxStore: Sendable {
         state = Mutex(State(content: content))
         try removeStraySlots(keeping: content)
         if case .imported(let slot, let size, _) = content {
-            var info = stat()
-            guard stat(slotPath(slot), &info) == 0, UInt64(info.st_size) == size else {
+            guard let info = try? Syscall.stat(slotPath(slot)), UInt64(info.st_size) == size else {
                 throw EmulatorError("the box content \(slotPath(slot)) is missing or not the \(size) bytes its manifest says: "
                                     + "the box folder was damaged; move \(directory) away to start with generated content")
             }
@@ -208,11 +208,12 @@ public final class BoxStore: Sendable {
                 throw error
             }
             afterStep(.verified)
-            guard rename(stagingPath, slotPath(target)) == 0 else {
-                let failure = FileSystemError(operation: "rename the staged box import to", path: slotPath(target), errno: errno)
+            do throws(SystemError) {
+                try Syscall.rename(stagingPath, to: slotPath(target))
+            } catch {
                 try? Self.remove(intentPath)
                 try? DurableFile.syncDirectory(directory)
-                throw failure
+                throw FileSystemError(error, operation: "rename the staged box import to", path: slotPath(target))
             }
             try DurableFile.syncDirectory(directory)
             afterStep(.movedToSlot)
@@ -221,7 +222,7 @@ public final class BoxStore: Sendable {
             } catch {
                 // The old manifest stands (DurableFile replaces it whole or not at all): put the
                 // staging back, as recovery would.
-                _ = rename(slotPath(target), stagingPath)
+                _ = try? Syscall.rename(slotPath(target), to: stagingPath)
                 try? Self.remove(intentPath)
                 try? DurableFile.syncDirectory(directory)
                 throw error
@@ -274,12 +275,12 @@ extension BoxStore {
         // An apply always installs the slot the manifest did not name: naming it now means committed.
         if case .imported(let slot, _, _) = content, slot == intent.slot {
             // Committed: only the clean-up was left (the old slot goes with the stray slots).
-            if access(staging, F_OK) != 0 { try remove(staging + ".ckpt") }
+            if !Syscall.exists(staging) { try remove(staging + ".ckpt") }
             verdict = recoveredNew
         } else {
-            if access(target, F_OK) == 0 && access(staging, F_OK) != 0 {
-                guard rename(target, staging) == 0 else {
-                    throw FileSystemError(operation: "move the staged box import back to", path: staging, errno: errno)
+            if Syscall.exists(target) && !Syscall.exists(staging) {
+                try FileSystemError.translating("move the staged box import back to", path: staging) { () throws(SystemError) in
+                    try Syscall.rename(target, to: staging)
                 }
             }
             verdict = recoveredOld
@@ -295,7 +296,7 @@ extension BoxStore {
         var removed = false
         for slot in BoxSlot.allCases {
             if case .imported(let kept, _, _) = content, kept == slot { continue }
-            if access(slotPath(slot), F_OK) == 0 {
+            if Syscall.exists(slotPath(slot)) {
                 try Self.remove(slotPath(slot))
                 removed = true
             }
@@ -307,7 +308,7 @@ extension BoxStore {
     static func removeTemporaries(in directory: String) {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
         for name in names where (name.hasPrefix("manifest.json.") || name.hasPrefix("apply.json.")) && name.hasSuffix(".tmp") {
-            unlink(directory + "/" + name)
+            _ = try? Syscall.unlink(directory + "/" + name)
         }
     }
 
@@ -321,16 +322,17 @@ extension BoxStore {
     /// Checks that `path` holds exactly `expectedSize` bytes whose chain is `expectedChain`, then
     /// fsyncs it; returns its block index, computed on the way.
     static func verify(_ path: String, expectedSize: UInt64, expectedChain: ChainHash) throws -> BlockChainIndex {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else {
-            if errno == ENOENT {
-                throw EmulatorError("no box import is staged (\(path) is missing): send it first; the box keeps its old content")
-            }
-            throw FileSystemError(operation: "open", path: path, errno: errno)
+        let opened: Int32
+        do throws(SystemError) {
+            opened = try Syscall.open(path, O_RDONLY | O_CLOEXEC)
+        } catch where error.errno == ENOENT {
+            throw EmulatorError("no box import is staged (\(path) is missing): send it first; the box keeps its old content")
+        } catch {
+            throw FileSystemError(error, operation: "open", path: path)
         }
-        defer { close(fd) }
-        var info = stat()
-        guard fstat(fd, &info) == 0 else { throw FileSystemError(operation: "stat", path: path, errno: errno) }
+        let file = FileDescriptor(takingOwnershipOf: opened)
+        let fd = file.raw
+        let info = try FileSystemError.translating("stat", path: path) { () throws(SystemError) in try Syscall.fstat(fd) }
         let size = UInt64(info.st_size)
         guard size == expectedSize else {
             let why = size < expectedSize ? "it is incomplete: resume the import" : "it is not this import: discard it and import again"
@@ -351,38 +353,37 @@ extension BoxStore {
             throw EmulatorError("the staged box import does not match what was sent: its chain hash is \(indexing.chain.digest), the sender's \(expectedChain) "
                                 + "(discard the staging and import again); the box keeps its old content")
         }
-        var result: Int32
-        repeat { result = fsync(fd) } while result != 0 && errno == EINTR
-        guard result == 0 else { throw FileSystemError(operation: "fsync", path: path, errno: errno) }
+        try FileSystemError.translating("fsync", path: path) { () throws(SystemError) in try Syscall.fsync(fd) }
+        _ = consume file
         return indexing.index
     }
 
     static func walk(path: String, size: UInt64) throws -> BoxContainer.Walk {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw FileSystemError(operation: "open", path: path, errno: errno) }
-        defer { close(fd) }
-        return try BoxContainer.walk(size: size) { offset, count in
+        let file = try FileSystemError.translating("open", path: path) { () throws(SystemError) -> FileDescriptor in
+            try FileDescriptor(opening: path, O_RDONLY | O_CLOEXEC)
+        }
+        let fd = file.raw
+        let walk = try BoxContainer.walk(size: size) { offset, count in
             var bytes = [UInt8](repeating: 0, count: count)
             try bytes.withUnsafeMutableBytes { try readFully(fd, path: path, into: $0, at: offset) }
             return bytes
         }
+        _ = consume file   // closed only now: `fd` was in use until here
+        return walk
     }
 
     static func readFully(_ fd: Int32, path: String, into buffer: UnsafeMutableRawBufferPointer, at offset: UInt64) throws {
-        var done = 0
-        while done < buffer.count {
-            let n = pread(fd, buffer.baseAddress! + done, buffer.count - done, off_t(offset) + off_t(done))
-            if n < 0 && errno == EINTR { continue }
-            guard n > 0 else {
-                throw FileSystemError(operation: n == 0 ? "read (the file is shorter than expected)" : "read", path: path, errno: n == 0 ? EIO : errno)
-            }
-            done += n
+        let done = try FileSystemError.translating("read", path: path) { () throws(SystemError) in
+            try Syscall.preadFully(fd, into: buffer, at: offset)
+        }
+        guard done == buffer.count else {
+            throw FileSystemError(operation: "read (the file is shorter than expected)", path: path, errno: EIO)
         }
     }
 
     /// unlink, where a missing file is fine.
     static func remove(_ path: String) throws {
-        guard unlink(path) == 0 || errno == ENOENT else { throw FileSystemError(operation: "remove", path: path, errno: errno) }
+        _ = try FileSystemError.translating("remove", path: path) { () throws(SystemError) in try Syscall.removeIfPresent(path) }
     }
 
     static func parent(of path: String) -> String {

@@ -1,6 +1,6 @@
+import BridgeSystem
 import BridgeTransfer
 import Foundation
-import Glibc
 
 /// Running emulators announce themselves in `DATA/emulators/PID.json` so that
 /// `mfpbridge devices` can list them; entries of processes that are gone are pruned.
@@ -27,7 +27,7 @@ public enum EmulatorRegistry {
     }
 
     public static func unregister(pid: Int32, dataDirectory: String) {
-        unlink("\(folder(dataDirectory))/\(pid).json")
+        _ = try? Syscall.unlink("\(folder(dataDirectory))/\(pid).json")
     }
 
     public static func list(dataDirectory: String) -> [Entry] {
@@ -37,10 +37,10 @@ public enum EmulatorRegistry {
             let path = "\(folder(dataDirectory))/\(file)"
             guard let data = FileManager.default.contents(atPath: path),
                   let entry = try? JSONDecoder().decode(Entry.self, from: data) else { continue }
-            if kill(entry.pid, 0) == 0 || errno == EPERM {
+            if Syscall.processExists(entry.pid) {
                 entries.append(entry)
             } else {
-                unlink(path)
+                _ = try? Syscall.unlink(path)
             }
         }
         return entries.sorted { $0.pid < $1.pid }

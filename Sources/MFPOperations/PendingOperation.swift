@@ -1,5 +1,6 @@
 import BridgeClient
 import BridgeLink
+import BridgeSystem
 import BridgeTransfer
 import Foundation
 
@@ -137,7 +138,7 @@ public struct PendingOperations: Sendable {
 
     /// The operation ended (done, or failed in a way a rerun would not continue): its record goes.
     public func finish(_ record: PendingOperation) {
-        unlink(path(record.id))
+        _ = try? Syscall.unlink(path(record.id))
     }
 
     /// Keeps the record when the operation can be continued (interrupted, the device gone, the

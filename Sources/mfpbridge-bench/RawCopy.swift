@@ -11,16 +11,9 @@
 // sender's time includes the receiver's fsync, as a stream's final acknowledgement does.
 
 import BridgeLink
+import BridgeSystem
 import BridgeTransfer
 import Foundation
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 struct RawCopy {
     enum Role: String { case send, receive }
@@ -42,7 +35,7 @@ struct RawCopy {
     /// The byte run, on a link whose other end runs the other role.
     func run(on link: any Link, host: Bool) {
         if host {
-            send(link, Self.go)
+            sendOrFail(link, Self.go)
         } else {
             expectByte(link, "the host's first byte")
         }
@@ -51,10 +44,10 @@ struct RawCopy {
         case .send:
             sendAll(link, chunk: chunk)
             expectByte(link, "the receiver's acknowledgement")
-            if host { send(link, Self.bye) }
+            if host { sendOrFail(link, Self.bye) }
         case .receive:
             receiveAll(link)
-            send(link, Self.done)
+            sendOrFail(link, Self.done)
             if !host { expectByte(link, "the host's last byte") }
         }
     }
@@ -74,27 +67,38 @@ struct RawCopy {
             if buffer.count != count { buffer = [UInt8](repeating: 0, count: count) }
             let read = buffer.withUnsafeMutableBytes { b in Result { () throws(StreamError) in try source.read(at: at, into: b) } }
             if case let .failure(error) = read { fail("raw copy: cannot read the source: \(error)") }
-            send(link, buffer)
+            sendOrFail(link, buffer)
             at += UInt64(count)
         }
     }
 
     private func receiveAll(_ link: any Link) {
         let path = file!
-        let fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { fail("cannot create \(path): errno \(errno)") }
-        defer { close(fd) }
+        let fd: Int32
+        do throws(SystemError) {
+            fd = try Syscall.open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, mode: 0o600)
+        } catch {
+            fail("cannot create \(path): errno \(error.errno)")
+        }
+        defer { Syscall.close(fd) }
         var at: UInt64 = 0
         while at < size {
             let bytes = receive(link, maxBytes: Int(min(UInt64(1 << 20), size - at)), what: "data")
-            let written = bytes.withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, off_t(at)) }
-            guard written == bytes.count else { fail("cannot write \(path): errno \(errno)") }
+            do throws(SystemError) {
+                try Syscall.pwriteAll(fd, bytes, at: at)
+            } catch {
+                fail("cannot write \(path): errno \(error.errno)")
+            }
             at += UInt64(bytes.count)
         }
-        guard fsync(fd) == 0 else { fail("cannot fsync \(path): errno \(errno)") }
+        do throws(SystemError) {
+            try Syscall.fsync(fd)
+        } catch {
+            fail("cannot fsync \(path): errno \(error.errno)")
+        }
     }
 
-    private func send(_ link: any Link, _ bytes: [UInt8]) {
+    private func sendOrFail(_ link: any Link, _ bytes: [UInt8]) {
         do { try link.send(bytes) } catch { fail("raw copy: send failed: \(error)") }
     }
 
@@ -162,5 +166,5 @@ func rawHost(_ options: [String: String]) {
 /// A line on standard output, at once (the script waits for it).
 func announce(_ line: String) {
     var text = line + "\n"
-    text.withUTF8 { _ = write(1, $0.baseAddress, $0.count) }
+    text.withUTF8 { try? Syscall.writeAll(1, UnsafeRawBufferPointer($0)) }
 }

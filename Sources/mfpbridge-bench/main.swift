@@ -12,17 +12,10 @@
 //     (the two ends of scripts/bench-commands' raw copy: RawCopy.swift)
 
 import BridgeLink
+import BridgeSystem
 import BridgeTransfer
 import BridgeWire
 import Foundation
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 let usage = """
     usage: mfpbridge-bench crc [--mib N] [--rounds R]
@@ -37,7 +30,7 @@ let usage = """
 
 func fail(_ message: String) -> Never {
     var text = message + "\n"
-    text.withUTF8 { _ = write(2, $0.baseAddress, $0.count) }
+    text.withUTF8 { try? Syscall.writeAll(2, UnsafeRawBufferPointer($0)) }
     exit(2)
 }
 
@@ -191,15 +184,15 @@ enum BenchLink: String, CaseIterable {
 
 func benchFolder(_ options: [String: String]) -> String {
     let base = options["dir"] ?? "/tmp"
-    let path = base + "/mfpb-bench-\(getpid())"
+    let path = base + "/mfpb-bench-\(Syscall.processID)"
     do { try DurableFile.makeDirectory(path) } catch { fail("\(error)") }
     return path
 }
 
 func removePart(_ path: String) {
-    unlink(path)
-    unlink(path + ".part")
-    unlink(path + ".part.ckpt")
+    _ = try? Syscall.unlink(path)
+    _ = try? Syscall.unlink(path + ".part")
+    _ = try? Syscall.unlink(path + ".part.ckpt")
 }
 
 /// The engine: sender on this thread, receiver into a part file on another. Seconds.
@@ -229,12 +222,11 @@ func engineRun(_ kind: BenchLink, source: any StreamSource, path: String, config
 /// The same bytes over the same kind of link without the engine: generate, send raw; receive,
 /// pwrite into a file, fsync once at the end. Seconds.
 func rawRun(_ kind: BenchLink, source: GeneratedSource, path: String, chunk: Int) -> Double {
-    unlink(path)
+    _ = try? Syscall.unlink(path)
     let (host, device) = kind.open()
     defer { host.close(); device.close() }
-    let fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-    guard fd >= 0 else { fail("cannot create \(path)") }
-    defer { close(fd) }
+    guard let fd = try? Syscall.open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, mode: 0o600) else { fail("cannot create \(path)") }
+    defer { Syscall.close(fd) }
     let size = source.size
     let clock = ContinuousClock()
     let start = clock.now
@@ -244,10 +236,10 @@ func rawRun(_ kind: BenchLink, source: GeneratedSource, path: String, chunk: Int
             // Reads as large as the engine's (FrameChannel): 1 MiB on a socket, 64 KiB on a pty.
             guard let bytes = try? device.receive(maxBytes: kind == .socket ? 1 << 20 : 64 << 10, timeout: .seconds(10)),
                   !bytes.isEmpty else { return false }
-            bytes.withUnsafeBytes { b in _ = pwrite(fd, b.baseAddress, b.count, off_t(at)) }
+            bytes.withUnsafeBytes { b in try? Syscall.pwriteAll(fd, b, at: at) }
             at += UInt64(bytes.count)
         }
-        return fsync(fd) == 0
+        return (try? Syscall.fsync(fd)) != nil
     }
     var buffer = [UInt8](repeating: 0, count: chunk)
     var at: UInt64 = 0
@@ -265,7 +257,7 @@ func rawRun(_ kind: BenchLink, source: GeneratedSource, path: String, chunk: Int
 func transferBenchmark(_ options: [String: String]) {
     let rounds: Int = max(1, integer(options, "rounds", default: 3))
     let folder = benchFolder(options)
-    defer { removePart(folder + "/engine"); unlink(folder + "/raw"); rmdir(folder) }
+    defer { removePart(folder + "/engine"); _ = try? Syscall.unlink(folder + "/raw"); _ = try? Syscall.rmdir(folder) }
     for kind in BenchLink.allCases {
         let mib: Int = kind == .socket ? integer(options, "socket-mib", default: 512) : integer(options, "pty-mib", default: 32)
         let source = GeneratedSource(size: UInt64(mib) << 20, seed: 42)
@@ -315,7 +307,7 @@ func transferOne(_ options: [String: String]) {
     let kind = BenchLink(rawValue: options["link"] ?? "socket") ?? .socket
     let source = GeneratedSource(size: UInt64(integer(options, "mib", default: 256) as Int) << 20, seed: 42)
     let folder = benchFolder(options)
-    defer { removePart(folder + "/engine"); unlink(folder + "/raw"); unlink(folder + "/source"); unlink(folder + "/journal"); rmdir(folder) }
+    defer { removePart(folder + "/engine"); _ = try? Syscall.unlink(folder + "/raw"); _ = try? Syscall.unlink(folder + "/source"); _ = try? Syscall.unlink(folder + "/journal"); _ = try? Syscall.rmdir(folder) }
     var configuration = StreamConfiguration.forLink(kind == .socket ? .raw : .cobs)
     configuration.checkpointBytes = max(UInt64(1 << 20), source.size / 8)
     let indexed: IndexedSource
@@ -332,17 +324,17 @@ func transferOne(_ options: [String: String]) {
         case "file":
             // The sender reads a file (as box-restore does), its block index known.
             let path = folder + "/source"
-            if access(path, F_OK) != 0 {
-                let fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+            if !Syscall.exists(path) {
+                guard let fd = try? Syscall.open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, mode: 0o600) else { fail("cannot create \(path)") }
                 var buffer = [UInt8](repeating: 0, count: 1 << 20)
                 var at: UInt64 = 0
                 while at < source.size {
                     buffer.withUnsafeMutableBytes { try? source.read(at: at, into: $0) }
-                    _ = buffer.withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, off_t(at)) }
+                    buffer.withUnsafeBytes { try? Syscall.pwriteAll(fd, $0, at: at) }
                     at += UInt64(buffer.count)
                 }
-                fsync(fd)
-                close(fd)
+                _ = try? Syscall.fsync(fd)
+                Syscall.close(fd)
             }
             let file: FileSource
             do { file = try FileSource(path: path) } catch { fail("\(error)") }
@@ -350,7 +342,7 @@ func transferOne(_ options: [String: String]) {
             run = timed { engineRun(kind, source: fromFile, path: folder + "/engine", configuration: configuration).seconds }
         case "journal":
             // The sender journals each acknowledged checkpoint (fsynced), as the commands do.
-            unlink(folder + "/journal")
+            _ = try? Syscall.unlink(folder + "/journal")
             let journal: TransferJournal
             do { journal = try TransferJournal.open(path: folder + "/journal") } catch { fail("\(error)") }
             run = timed { engineRun(kind, source: indexed, path: folder + "/engine", configuration: configuration, journal: journal).seconds }
@@ -390,7 +382,7 @@ final class FirstWriteSink: DurableSink, @unchecked Sendable {
 /// bytes of the last block before the cut, its sidecar record, and the sender's journal record.
 func interruptedState(source: GeneratedSource, cut: UInt64, path: String, journalPath: String) {
     removePart(path)
-    unlink(journalPath)
+    _ = try? Syscall.unlink(journalPath)
     var chain = StreamChain()
     var buffer = [UInt8](repeating: 0, count: 1 << 20)
     while chain.offset < cut {
@@ -422,7 +414,7 @@ func interruptedState(source: GeneratedSource, cut: UInt64, path: String, journa
 func resumeLatency(source: GeneratedSource, cut: UInt64, folder: String) -> (seconds: Double, from: UInt64) {
     let path = folder + "/resume", journalPath = folder + "/resume.journal"
     interruptedState(source: source, cut: cut, path: path, journalPath: journalPath)
-    defer { removePart(path); unlink(journalPath) }
+    defer { removePart(path); _ = try? Syscall.unlink(journalPath) }
     let (host, device) = BenchLink.socket.open()
     let clock = ContinuousClock()
     let start = clock.now
@@ -449,7 +441,7 @@ func resumeLatency(source: GeneratedSource, cut: UInt64, folder: String) -> (sec
 
 func resumeBenchmark(_ options: [String: String]) {
     let folder = benchFolder(options)
-    defer { rmdir(folder) }
+    defer { _ = try? Syscall.rmdir(folder) }
     // Cut in the middle of a 1 MiB block, so both sides rehash the most they ever do.
     let cases: [(String, UInt64)] = [("16 MiB", 16 << 20), ("1 GiB", 1 << 30)]
     var best: [Double] = []
@@ -487,7 +479,7 @@ func maxRSSMiB() -> Double {
 
 func memoryBenchmark(_ options: [String: String]) {
     let folder = benchFolder(options)
-    defer { removePart(folder + "/memory"); rmdir(folder) }
+    defer { removePart(folder + "/memory"); _ = try? Syscall.rmdir(folder) }
     let small: Int = integer(options, "small-mib", default: 256)
     let large: Int = integer(options, "large-mib", default: 2048)
     let before = maxRSSMiB()

@@ -1,5 +1,6 @@
 import ArgumentParser
 import BridgeClient
+import BridgeSystem
 import BridgeTransfer
 import Foundation
 import MFPBundle
@@ -87,7 +88,7 @@ struct BoxRestore: ParsableCommand {
     /// The operator's yes: the restore replaces every box document on the machine.
     private func confirm(_ backup: BoxBackupFile.Verified) throws {
         guard !yes else { return }
-        guard isatty(STDIN_FILENO) == 1 else {
+        guard Syscall.isTerminal(STDIN_FILENO) else {
             throw BridgeError(.usage, "box-restore replaces every box document on the machine: confirm with --yes")
         }
         FileHandle.standardError.write(Data("Replace the machine's box documents with \(backup.documents) documents (\(backup.payloadSize) bytes)? [y/N] ".utf8))

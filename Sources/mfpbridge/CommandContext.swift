@@ -1,4 +1,5 @@
 import BridgeClient
+import BridgeSystem
 import Foundation
 import MFPOperations
 
@@ -42,8 +43,7 @@ extension DeviceOptions {
     /// and is not kept (the rerun asks instead). Read now all the same.
     static func rememberable(_ file: String?) -> String? {
         guard let file else { return nil }
-        var info = stat()
-        guard stat(file, &info) == 0, info.st_mode & S_IFMT == S_IFREG else { return file }
+        guard let info = try? Syscall.stat(file), info.st_mode & S_IFMT == S_IFREG else { return file }
         return OperationLog.absolute(file)
     }
 }

@@ -1,8 +1,8 @@
 import ArgumentParser
 import BridgeClient
 import BridgeLink
+import BridgeSystem
 import Foundation
-import Glibc
 
 struct Doctor: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -94,18 +94,17 @@ struct Doctor: ParsableCommand {
             problems.append("cannot read the udev rule \(rules!)")
             fixes.append("check its permissions (it should be mode 644): sudo chmod 644 \(rules!)")
         }
-        let user = getpwuid(geteuid()).map { String(cString: $0.pointee.pw_name) } ?? "uid \(geteuid())"
+        let user = Syscall.userName(Syscall.effectiveUserID) ?? "uid \(Syscall.effectiveUserID)"
         let groups = Self.currentGroups()
         var nodes: [Report.Node] = []
         let devices = (try? USBDeviceScanner.list(allowList: allowList)) ?? []
         for device in devices {
-            var info = stat()
-            let known = stat(device.devnode, &info) == 0
+            let info = try? Syscall.stat(device.devnode)
             let node = Report.Node(
                 address: device.address, devnode: device.devnode,
-                mode: known ? String(info.st_mode & 0o777, radix: 8) : nil,
-                owner: known ? getpwuid(info.st_uid).map { String(cString: $0.pointee.pw_name) } : nil,
-                group: known ? getgrgid(info.st_gid).map { String(cString: $0.pointee.gr_name) } : nil,
+                mode: info.map { String($0.st_mode & 0o777, radix: 8) },
+                owner: info.flatMap { Syscall.userName($0.st_uid) },
+                group: info.flatMap { Syscall.groupName($0.st_gid) },
                 canOpen: device.canOpen)
             nodes.append(node)
             if !device.canOpen {
@@ -114,7 +113,7 @@ struct Doctor: ParsableCommand {
                     ? "install the udev rule (above), then unplug and replug the machine"
                     : "unplug and replug the machine so the rule applies; if it persists, add yourself to the plugdev group (sudo usermod -aG plugdev \(user), then log in again) or add the device's ids to \(rules!)")
             }
-            if (info.st_mode & 0o002) != 0 {
+            if let info, (info.st_mode & 0o002) != 0 {
                 problems.append("\(device.devnode) is world-writable (mode \(node.mode ?? "?")): another rule grants too much")
                 fixes.append("remove the rule that sets MODE=\"0666\" for this device (grep -r \(USBAllowListLoader.hex4(device.vendorID)) /etc/udev/rules.d)")
             }
@@ -160,11 +159,6 @@ struct Doctor: ParsableCommand {
     }
 
     static func currentGroups() -> [String] {
-        let count = getgroups(0, nil)
-        guard count > 0 else { return [] }
-        var ids = [gid_t](repeating: 0, count: Int(count))
-        let got = getgroups(count, &ids)
-        guard got > 0 else { return [] }
-        return ids.prefix(Int(got)).compactMap { getgrgid($0).map { String(cString: $0.pointee.gr_name) } }
+        Syscall.supplementaryGroups().compactMap(Syscall.groupName)
     }
 }

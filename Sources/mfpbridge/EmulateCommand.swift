@@ -1,10 +1,10 @@
 import ArgumentParser
 import BridgeClient
 import BridgeLink
+import BridgeSystem
 import BridgeTransfer
 import Dispatch
 import Foundation
-import Glibc
 import Logging
 import MFPEmulator
 
@@ -116,7 +116,7 @@ struct Emulate: ParsableCommand {
         Thread { control.run() }.start()
 
         let dataDirectory = DataDirectory.path()
-        let pid = getpid()
+        let pid = Syscall.processID
         try? EmulatorRegistry.register(EmulatorRegistry.Entry(pid: pid, profile: profile, address: address,
                                              stateDirectory: URL(fileURLWithPath: state).standardized.path),
                                        dataDirectory: dataDirectory)
@@ -127,15 +127,15 @@ struct Emulate: ParsableCommand {
         // Leave cleanly on SIGINT/SIGTERM: unregister, remove the sockets.
         let socketPath = socket
         for signalNumber in [SIGINT, SIGTERM] {
-            signal(signalNumber, SIG_IGN)
+            Syscall.ignoreSignal(signalNumber)
             let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .main)
             source.setEventHandler {
                 control.stop()
                 listener?.close()
-                if let socketPath { unlink(socketPath) }
+                if let socketPath { _ = try? Syscall.unlink(socketPath) }
                 EmulatorRegistry.unregister(pid: pid, dataDirectory: dataDirectory)
                 withExtendedLifetime(lock) {}
-                Glibc.exit(0)
+                Foundation.exit(0)
             }
             source.resume()
             Emulate.signalSources.append(source)

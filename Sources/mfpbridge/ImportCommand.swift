@@ -1,5 +1,6 @@
 import ArgumentParser
 import BridgeClient
+import BridgeSystem
 import Foundation
 import MFPKit
 import MFPOperations
@@ -81,7 +82,7 @@ struct ImportRendering {
     /// R2: an explicit yes before anything is overwritten.
     func confirm() throws {
         guard !yes else { return }
-        guard isatty(STDIN_FILENO) == 1 else {
+        guard Syscall.isTerminal(STDIN_FILENO) else {
             throw BridgeError(.usage, "the import overwrites settings: confirm with --yes (or run on a terminal to be asked); see the report above")
         }
         FileHandle.standardError.write(Data("Overwrite these settings on the machine? [y/N] ".utf8))

@@ -1,5 +1,6 @@
 import ArgumentParser
 import BridgeClient
+import BridgeSystem
 import BridgeTransfer
 import Foundation
 import Logging
@@ -64,8 +65,8 @@ enum Secret {
         if let file {
             try checkPasswordFile(file)
             guard let data = FileManager.default.contents(atPath: file) else {
-                let reason = String(cString: strerror(errno)).lowercased()
-                throw BridgeError(.usage, "cannot read the password file \(file): \(reason) (\(FileSystemError.symbol(errno)))")
+                let code = errno   // what Foundation's read left
+                throw BridgeError(.usage, "cannot read the password file \(file): \(SystemError.reason(code).lowercased()) (\(FileSystemError.symbol(code)))")
             }
             // The first line, without its end ("\n" or "\r\n").
             var line = Array(data.prefix { $0 != 0x0A })
@@ -86,11 +87,13 @@ enum Secret {
     /// Refuses a password file others may read or change, as ssh refuses such a key file (exit 2).
     /// Pipes and terminals (`<(...)`, /dev/stdin) are not files others can open later: they pass.
     static func checkPasswordFile(_ file: String) throws(BridgeError) {
-        var info = stat()
-        guard stat(file, &info) == 0 else {
-            let code = errno
-            if code == ENOENT || code == ENOTDIR { throw BridgeError(.usage, "no password file at \(file): check the file name") }
-            throw BridgeError(.usage, "cannot read the password file \(file): \(String(cString: strerror(code)).lowercased()) (\(FileSystemError.symbol(code)))")
+        let info: stat
+        do throws(SystemError) {
+            info = try Syscall.stat(file)
+        } catch where error.errno == ENOENT || error.errno == ENOTDIR {
+            throw BridgeError(.usage, "no password file at \(file): check the file name")
+        } catch {
+            throw BridgeError(.usage, "cannot read the password file \(file): \(error.reason.lowercased()) (\(error.symbol))")
         }
         let kind = info.st_mode & S_IFMT
         if kind == S_IFDIR { throw BridgeError(.usage, "\(file) is a folder, not a password file") }

@@ -1,10 +1,10 @@
+import BridgeSystem
 import Foundation
-import Glibc
 
 /// Progress on standard error when it is a terminal: a percentage, redrawn in place.
 struct Progress {
     let label: String
-    let enabled = isatty(STDERR_FILENO) == 1
+    let enabled = Syscall.isTerminal(STDERR_FILENO)
 
     func update(_ done: Int, _ total: Int) {
         guard enabled, total > 0 else { return }

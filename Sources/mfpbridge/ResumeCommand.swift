@@ -1,5 +1,6 @@
 import ArgumentParser
 import BridgeClient
+import BridgeSystem
 import BridgeTransfer
 import Foundation
 import MFPOperations
@@ -100,8 +101,8 @@ struct Resume: ParsableCommand {
             throw BridgeError(.usage, "no interrupted operation \(id); `mfpbridge resume --list` shows them")
         }
         var removed: [String] = []
-        for path in Listed.partialFiles(of: record, workspace: workspace) where access(path, F_OK) == 0 {
-            if unlink(path) == 0 { removed.append(path) }
+        for path in Listed.partialFiles(of: record, workspace: workspace) where (try? Syscall.removeIfPresent(path)) == true {
+            removed.append(path)
         }
         store.finish(record)
         Output.line("Dropped \(record.operation) \(id) (\(record.address))" + (removed.isEmpty ? "." : "; removed \(removed.joined(separator: ", ")).")
@@ -130,8 +131,7 @@ struct Resume: ParsableCommand {
             files = record.files
             var sizes: [String: UInt64] = [:]
             for path in Self.partialFiles(of: record, workspace: workspace) {
-                var info = stat()
-                if stat(path, &info) == 0 { sizes[path] = UInt64(info.st_size) }
+                if let info = try? Syscall.stat(path) { sizes[path] = UInt64(info.st_size) }
             }
             partialFiles = sizes
             startedAt = record.startedAt

@@ -1,25 +1,24 @@
+import BridgeSystem
 import Foundation
-import Glibc
+import Glibc   // termios flags and O_* constants only; the calls go through BridgeSystem
 
 /// Reads a password from the controlling terminal with echo off; `nil` when there is none.
 enum SecretPrompt {
     static func read(prompt: String) -> String? {
-        let fd = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        var saved = termios()
-        guard tcgetattr(fd, &saved) == 0 else { return nil }
+        guard let terminal = try? FileDescriptor(opening: "/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC) else { return nil }
+        let fd = terminal.raw
+        guard let saved = try? Syscall.tcgetattr(fd) else { return nil }
         var silent = saved
         silent.c_lflag &= ~tcflag_t(ECHO)
         silent.c_lflag |= tcflag_t(ECHONL)
-        _ = prompt.withCString { Glibc.write(fd, $0, strlen($0)) }
-        guard tcsetattr(fd, TCSAFLUSH, &silent) == 0 else { return nil }
-        defer { _ = tcsetattr(fd, TCSAFLUSH, &saved) }
+        try? Syscall.writeAll(fd, Array(prompt.utf8))
+        guard (try? Syscall.tcsetattr(fd, silent, when: TCSAFLUSH)) != nil else { return nil }
+        defer { _ = try? Syscall.tcsetattr(fd, saved, when: TCSAFLUSH) }
         var bytes: [UInt8] = []
-        var byte: UInt8 = 0
-        while Glibc.read(fd, &byte, 1) == 1, byte != 0x0A {
-            bytes.append(byte)
+        while let byte = try? Syscall.read(fd, maxBytes: 1), byte.count == 1, byte[0] != 0x0A {
+            bytes += byte
         }
+        _ = consume terminal   // closed only now, after the settings are restored
         return String(decoding: bytes, as: UTF8.self)
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import BridgeClient
+import BridgeSystem
 import BridgeTransfer
 import Foundation
 
@@ -20,7 +21,7 @@ do {
     // A Foundation file error that reached here names its errno and file, not "NSCocoaErrorDomain error N".
     if let code = FileSystemError.errno(of: error) {
         let file = ((error as NSError).userInfo[NSFilePathErrorKey] as? String).map { "\($0): " } ?? ""
-        Output.warn("error: \(file)\(String(cString: strerror(code)).lowercased()) (\(FileSystemError.symbol(code)))")
+        Output.warn("error: \(file)\(SystemError.reason(code).lowercased()) (\(FileSystemError.symbol(code)))")
         exit(ExitStatus.failure.rawValue)
     }
     FileHandle.standardError.write(Data((MFPBridge.fullMessage(for: error) + "\n").utf8))

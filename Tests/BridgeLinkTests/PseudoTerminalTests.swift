@@ -2,6 +2,7 @@ import Foundation
 import Glibc
 import Testing
 @testable import BridgeLink
+import BridgeSystem
 import BridgeWire
 
 /// Serial links on real pseudo-terminals: the kernel's tty layer and termios, no mocks.

@@ -2,6 +2,7 @@ import Foundation
 import Glibc
 import Testing
 @testable import BridgeLink
+import BridgeSystem
 import BridgeWire
 
 @Suite struct SocketLinkTests {

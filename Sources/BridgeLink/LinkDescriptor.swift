@@ -1,28 +1,6 @@
-import Glibc
+import BridgeSystem
+import Glibc   // pollfd, POLL* and errno constants; the calls go through BridgeSystem
 import Synchronization
-
-/// Owns one open file descriptor while a link is being set up: if setup throws, the descriptor is
-/// closed when this value goes away. `take()` hands the descriptor on to its next owner
-/// (a ``LinkDescriptor``), which then closes it.
-struct FileDescriptor: ~Copyable {
-    let raw: Int32
-
-    /// Takes ownership of `raw`.
-    init(takingOwnershipOf raw: Int32) {
-        self.raw = raw
-    }
-
-    /// Gives up ownership without closing.
-    consuming func take() -> Int32 {
-        let raw = self.raw
-        discard self
-        return raw
-    }
-
-    deinit {
-        Syscall.close(raw)
-    }
-}
 
 /// What kind of descriptor a link reads and writes: it decides how hang-ups and end-of-file read.
 enum DescriptorKind: Sendable {
@@ -69,7 +47,7 @@ final class LinkDescriptor: Sendable {
     ) throws(LinkError) {
         Syscall.ignoreBrokenPipeSignal()
         let wake: (Int32, Int32)
-        do throws(SyscallError) {
+        do throws(SystemError) {
             wake = try Syscall.pipe()
         } catch {
             for companion in companions { Syscall.close(companion) }
@@ -100,8 +78,7 @@ final class LinkDescriptor: Sendable {
         let releaseNow = state.withLock { state -> Bool in
             if state.closing { return false }
             state.closing = true
-            var byte: UInt8 = 1
-            _ = Glibc.write(wakeWrite, &byte, 1)   // the pipe is empty and non-blocking: cannot fail usefully
+            Syscall.wake(wakeWrite)   // the pipe is empty and non-blocking: cannot fail usefully
             if state.operationsInFlight == 0 {
                 state.released = true
                 return true
@@ -162,7 +139,7 @@ final class LinkDescriptor: Sendable {
             ]
             let timeout = (deadline - .now).pollMilliseconds
             let ready: Int32
-            do throws(SyscallError) {
+            do throws(SystemError) {
                 ready = try Syscall.poll(&fds, timeoutMilliseconds: timeout)
             } catch where error.errno == EINTR {
                 continue
@@ -212,7 +189,7 @@ final class LinkDescriptor: Sendable {
                 }
                 if revents & Int16(POLLNVAL) != 0 { throw LinkError.closedByUs(address) }
                 let bytes: [UInt8]
-                do throws(SyscallError) {
+                do throws(SystemError) {
                     bytes = try Syscall.read(fd, maxBytes: maxBytes)
                 } catch {
                     switch error.errno {
@@ -253,7 +230,7 @@ final class LinkDescriptor: Sendable {
                 var stallDeadline = ContinuousClock.now + sendStallTimeout
                 while offset < buffer.count {
                     let rest = UnsafeRawBufferPointer(rebasing: buffer[offset...])
-                    do throws(SyscallError) {
+                    do throws(SystemError) {
                         let written = switch kind {
                         case .terminal: try Syscall.write(fd, rest)
                         case .socket: try Syscall.send(fd, rest)

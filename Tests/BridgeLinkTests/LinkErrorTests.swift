@@ -2,60 +2,22 @@ import Foundation
 import Glibc
 import Testing
 @testable import BridgeLink
+import BridgeSystem
 
-@Suite struct SyscallTests {
-    @Test func interruptedCallsAreRetried() throws {
-        var calls = 0
-        let value = try Syscall.valueOrErrno("fake") { () -> Int32 in
-            calls += 1
-            if calls < 3 { errno = EINTR; return -1 }
-            return 7
-        }
-        #expect(value == 7 && calls == 3)
-    }
-
-    @Test func interruptIsThrownWhenNotRetried() {
-        var calls = 0
-        #expect(throws: SyscallError.self) {
-            _ = try Syscall.valueOrErrno("fake", retryOnInterrupt: false) { () -> Int32 in
-                calls += 1
-                errno = EINTR
-                return -1
-            }
-        }
-        #expect(calls == 1)
-    }
-
-    @Test func otherErrorsCarryCallAndErrno() {
-        do throws(SyscallError) {
-            _ = try Syscall.valueOrErrno("fake") { () -> Int in errno = EIO; return -1 }
-            Issue.record("did not throw")
-        } catch {
-            #expect(error.call == "fake" && error.errno == EIO)
-        }
-    }
-
+@Suite struct LinkErrorMappingTests {
     @Test func errnoMapsToLinkErrors() {
         let cases: [(Int32, LinkError.Code)] = [
             (ENOENT, .notFound), (EACCES, .permissionDenied), (EBUSY, .busy), (EWOULDBLOCK, .busy),
             (ENOTTY, .notATerminal), (EIO, .io),
         ]
         for (code, expected) in cases {
-            let error = LinkError(SyscallError(call: "open", errno: code), path: "/dev/ttyX")
+            let error = LinkError(SystemError(call: "open", errno: code), path: "/dev/ttyX")
             #expect(error.code == expected)
             #expect(error.errno == code)
             #expect(error.message.contains("/dev/ttyX"))
         }
-        #expect(LinkError(SyscallError(call: "open", errno: EACCES), path: "/dev/ttyX").message.contains("dialout"))
-        #expect("\(LinkError(SyscallError(call: "open", errno: ENOENT), path: "/x"))".contains("No such file"))
-    }
-
-    @Test func pollTimeoutsRoundUp() {
-        #expect(Duration.zero.pollMilliseconds == 0)
-        #expect(Duration.nanoseconds(1).pollMilliseconds == 1)
-        #expect(Duration.milliseconds(1500).pollMilliseconds == 1500)
-        #expect(Duration.seconds(Int64.max / 2).pollMilliseconds == Int32.max)
-        #expect(Duration.seconds(-1).pollMilliseconds == 0)
+        #expect(LinkError(SystemError(call: "open", errno: EACCES), path: "/dev/ttyX").message.contains("dialout"))
+        #expect("\(LinkError(SystemError(call: "open", errno: ENOENT), path: "/x"))".contains("No such file"))
     }
 }
 
