@@ -63,11 +63,11 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         // Prints speed ratios measured in one run (docs/performance.md); never part of the tests.
-        .executableTarget(name: "mfpbridge-bench", dependencies: ["BridgeWire", "CMFPBridgeShims", "BridgeLink", "BridgeTransfer"]),
-        // Test tools (not a product): the seeded mutation campaign over every file format (R8, R13),
-        // used by the tests and by mfpbridge-mutate.
+        .executableTarget(name: "mfpbridge-bench", dependencies: ["BridgeWire", "CMFPBridgeShims", "BridgeLink", "BridgeTransfer", "MFPTestTools"]),
+        // Test tools (not a product): the seeded wire fuzz campaign (tests, mfpbridge-bench fuzz) and
+        // mutation campaign over every file format (R8, R13; tests, mfpbridge-mutate), their SplitMix64.
         .target(name: "MFPTestTools", dependencies: [
-            "BridgeClient", "BridgeTransfer", "MFPBundle", "MFPKit",
+            "BridgeClient", "BridgeTransfer", "BridgeWire", "MFPBundle", "MFPKit",
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
         // Runs the mutation campaign (scripts/mutation-campaign, scripts/test) and writes mutants
@@ -77,8 +77,8 @@ let package = Package(
         .executableTarget(name: "mfpbridge-crashtest", dependencies: ["MFPEmulator", "MFPKit"]),
 
         .testTarget(name: "MFPKitTests", dependencies: ["MFPKit"]),
-        .testTarget(name: "BridgeWireTests", dependencies: ["BridgeWire", "MFPKit"]),
-        .testTarget(name: "BridgeLinkTests", dependencies: ["BridgeLink", "BridgeWire", "BridgeTransfer"]),
+        .testTarget(name: "BridgeWireTests", dependencies: ["BridgeWire", "MFPKit", "MFPTestTools"]),
+        .testTarget(name: "BridgeLinkTests", dependencies: ["BridgeLink", "BridgeWire", "BridgeTransfer", "MFPTestTools"]),
         .testTarget(name: "MFPBundleTests", dependencies: ["MFPBundle", "MFPKit", "BridgeTransfer"]),
         // Real libusb and libudev against an emulated USB MFP under umockdev (skips with the reason
         // when umockdev is missing).

@@ -14,6 +14,7 @@
 import BridgeLink
 import BridgeTransfer
 import BridgeWire
+import MFPTestTools
 import Foundation
 
 #if canImport(Glibc)
@@ -94,7 +95,7 @@ func crcBenchmark(_ options: [String: String]) {
     let source = UnsafeMutableRawBufferPointer.allocate(byteCount: size, alignment: 64)
     let target = UnsafeMutableRawBufferPointer.allocate(byteCount: size, alignment: 64)
     defer { source.deallocate(); target.deallocate() }
-    var rng = FrameFuzzCampaign.SplitMix64(seed: 1)
+    var rng = SplitMix64(seed: 1)
     for i in stride(from: 0, to: size, by: 8) { source.storeBytes(of: rng.next(), toByteOffset: i, as: UInt64.self) }
     target.initializeMemory(as: UInt8.self, repeating: 0)
     let bytes = UnsafeRawBufferPointer(source)
