@@ -38,22 +38,19 @@ let package = Package(
         // Every libc, libudev and libusb call lives here.
         .target(name: "BridgeLink", dependencies: [
             "BridgeWire", "CMFPBridgeShims", "CLibUDev", "CLibUSB",
-            .product(name: "Logging", package: "swift-log"),
         ]),
         // Durable files (temp, fsync, rename, directory fsync); later the checkpoint journal and streaming.
         .target(name: "BridgeTransfer", dependencies: [
-            "MFPKit", "BridgeWire", "BridgeLink",
+            "BridgeWire", "BridgeLink",
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .target(name: "BridgeClient", dependencies: [
             "MFPKit", "BridgeWire", "BridgeLink", "BridgeTransfer", "MFPBundle",
-            .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
         .target(name: "MFPEmulator", dependencies: [
             "MFPKit", "BridgeWire", "BridgeLink", "BridgeTransfer", "MFPBundle",
-            .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
@@ -63,7 +60,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         // Prints speed ratios measured in one run (docs/performance.md); never part of the tests.
-        .executableTarget(name: "mfpbridge-bench", dependencies: ["BridgeWire", "CMFPBridgeShims", "BridgeLink", "BridgeTransfer", "MFPTestTools"]),
+        .executableTarget(name: "mfpbridge-bench", dependencies: ["BridgeWire", "BridgeLink", "BridgeTransfer", "MFPTestTools"]),
         // Test tools (not a product): the seeded wire fuzz campaign (tests, mfpbridge-bench fuzz) and
         // mutation campaign over every file format (R8, R13; tests, mfpbridge-mutate), their SplitMix64.
         .target(name: "MFPTestTools", dependencies: [
@@ -74,21 +71,29 @@ let package = Package(
         // for the end-to-end tests; never installed.
         .executableTarget(name: "mfpbridge-mutate", dependencies: ["MFPTestTools", "BridgeClient"]),
         // Applies a staged import and is killed mid-way by the R3 crash tests; never installed.
-        .executableTarget(name: "mfpbridge-crashtest", dependencies: ["MFPEmulator", "MFPKit"]),
+        .executableTarget(name: "mfpbridge-crashtest", dependencies: ["MFPEmulator", "MFPKit", "BridgeTransfer"]),
 
         .testTarget(name: "MFPKitTests", dependencies: ["MFPKit"]),
         .testTarget(name: "BridgeWireTests", dependencies: ["BridgeWire", "MFPKit", "MFPTestTools"]),
         .testTarget(name: "BridgeLinkTests", dependencies: ["BridgeLink", "BridgeWire", "BridgeTransfer", "MFPTestTools"]),
-        .testTarget(name: "MFPBundleTests", dependencies: ["MFPBundle", "MFPKit", "BridgeTransfer"]),
+        .testTarget(name: "MFPBundleTests", dependencies: [
+            "MFPBundle", "MFPKit", "BridgeTransfer", .product(name: "Crypto", package: "swift-crypto"),
+        ]),
         // Real libusb and libudev against an emulated USB MFP under umockdev (skips with the reason
         // when umockdev is missing).
-        .testTarget(name: "USBTests", dependencies: ["BridgeLink", "BridgeClient", "MFPEmulator", "MFPKit"]),
+        .testTarget(name: "USBTests", dependencies: [
+            "BridgeLink", "BridgeWire", "BridgeClient", "MFPKit", "CLibUSB", .product(name: "Logging", package: "swift-log"),
+        ]),
         .testTarget(name: "EmulatorTests", dependencies: [
-            "MFPEmulator", "BridgeClient", "BridgeLink", "BridgeTransfer", "MFPKit", "MFPBundle",
+            "MFPEmulator", "BridgeClient", "BridgeLink", "BridgeTransfer", "BridgeWire", "MFPKit", "MFPBundle",
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .testTarget(name: "CLITests", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
+        .testTarget(name: "MFPTestToolsTests", dependencies: [
+            "MFPTestTools", "BridgeClient", "BridgeTransfer", "MFPBundle", "MFPKit",
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
-        .testTarget(name: "CLITests", dependencies: ["MFPKit", .product(name: "Crypto", package: "swift-crypto")]),
-        .testTarget(name: "MFPTestToolsTests", dependencies: ["MFPTestTools", "BridgeClient", "MFPBundle"]),
     ]
 )
 
