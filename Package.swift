@@ -60,7 +60,10 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         // Prints speed ratios measured in one run (docs/performance.md); never part of the tests.
-        .executableTarget(name: "mfpbridge-bench", dependencies: ["BridgeWire", "BridgeLink", "BridgeTransfer", "MFPTestTools"]),
+        .executableTarget(name: "mfpbridge-bench", dependencies: [
+            "BridgeWire", "BridgeLink", "BridgeTransfer", "MFPTestTools",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
         // Test tools (not a product): the seeded wire fuzz campaign (tests, mfpbridge-bench fuzz) and
         // mutation campaign over every file format (R8, R13; tests, mfpbridge-mutate), their SplitMix64.
         .target(name: "MFPTestTools", dependencies: [
