@@ -65,7 +65,8 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // Test tools (not a product): the seeded wire fuzz campaign (tests, mfpbridge-bench fuzz) and
-        // mutation campaign over every file format (R8, R13; tests, mfpbridge-mutate), their SplitMix64.
+        // mutation campaign over every file format (R8, R13; tests, mfpbridge-mutate), their SplitMix64,
+        // and the tests' runner of the built commands (PackageTool, BackgroundCommand).
         .target(name: "MFPTestTools", dependencies: [
             "BridgeClient", "BridgeTransfer", "BridgeWire", "MFPBundle", "MFPKit",
             .product(name: "Crypto", package: "swift-crypto"),
@@ -85,14 +86,15 @@ let package = Package(
         // Real libusb and libudev against an emulated USB MFP under umockdev (skips with the reason
         // when umockdev is missing).
         .testTarget(name: "USBTests", dependencies: [
-            "BridgeLink", "BridgeWire", "BridgeClient", "MFPKit", "CLibUSB", .product(name: "Logging", package: "swift-log"),
+            "BridgeLink", "BridgeWire", "BridgeClient", "MFPKit", "MFPTestTools", "CLibUSB",
+            .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "EmulatorTests", dependencies: [
             "MFPEmulator", "BridgeClient", "BridgeLink", "BridgeTransfer", "BridgeWire", "MFPKit", "MFPBundle",
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Logging", package: "swift-log"),
         ]),
-        .testTarget(name: "CLITests", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
+        .testTarget(name: "CLITests", dependencies: ["MFPTestTools", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "MFPTestToolsTests", dependencies: [
             "MFPTestTools", "BridgeClient", "BridgeTransfer", "MFPBundle", "MFPKit",
             .product(name: "Crypto", package: "swift-crypto"),
