@@ -1,7 +1,5 @@
 import BridgeWire
 import CLibUSB
-import Glibc
-import Synchronization
 
 /// A link over the bulk endpoints of an MFP's vendor interface (framing `.raw`: frames back to
 /// back, as on sockets).
