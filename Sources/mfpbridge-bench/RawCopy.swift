@@ -30,12 +30,6 @@ struct RawCopy {
     let size: UInt64
     let file: String?
 
-    init(role: Role, size: UInt64, file: String?) {
-        self.role = role
-        self.size = size
-        self.file = file
-    }
-
     static let go: [UInt8] = [0x47], done: [UInt8] = [0x44], bye: [UInt8] = [0x42]
 
     /// The byte run, on a link whose other end runs the other role.
