@@ -47,30 +47,27 @@ let package = Package(
         ]),
         // Links: serial, sockets, ptys, USB (libusb) and udev (libudev), on BridgeSystem.
         .target(name: "BridgeLink", dependencies: [
-            "BridgeSystem", "BridgeWire", "CMFPBridgeShims", "CLibUDev", "CLibUSB",
-            .product(name: "Logging", package: "swift-log"),
+            "BridgeSystem", "BridgeWire", "CLibUDev", "CLibUSB",
         ]),
         // Durable files (temp, fsync, rename, folder fsync), the checkpoint journal and the resumable stream engine.
         .target(name: "BridgeTransfer", dependencies: [
-            "MFPKit", "BridgeWire", "BridgeSystem", "BridgeLink",
+            "BridgeSystem", "BridgeWire", "BridgeLink",
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .target(name: "BridgeClient", dependencies: [
-            "MFPKit", "BridgeWire", "BridgeSystem", "BridgeLink", "BridgeTransfer", "MFPBundle",
-            .product(name: "Crypto", package: "swift-crypto"),
+            "BridgeSystem", "MFPKit", "BridgeWire", "BridgeLink", "BridgeTransfer", "MFPBundle",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
         .target(name: "MFPEmulator", dependencies: [
-            "MFPKit", "BridgeWire", "BridgeSystem", "BridgeLink", "BridgeTransfer", "MFPBundle",
-            .product(name: "Crypto", package: "swift-crypto"),
+            "BridgeSystem", "MFPKit", "BridgeWire", "BridgeLink", "BridgeTransfer", "MFPBundle",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
         // The operations as a library (export, import, rollback, box backup and restore, resume,
         // wait-and-reconnect, history): what the command line and a rig runner drive.
         .target(name: "MFPOperations", dependencies: [
-            "BridgeClient", "BridgeLink", "BridgeTransfer", "MFPEmulator", "MFPBundle", "MFPKit",
+            "BridgeSystem", "BridgeClient", "BridgeLink", "BridgeTransfer", "MFPEmulator", "MFPBundle", "MFPKit",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "mfpbridge", dependencies: [
@@ -79,34 +76,46 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         // Prints speed ratios measured in one run (docs/performance.md); never part of the tests.
-        .executableTarget(name: "mfpbridge-bench", dependencies: ["BridgeWire", "CMFPBridgeShims", "BridgeSystem", "BridgeLink", "BridgeTransfer"]),
-        // Test tools (not a product): the seeded mutation campaign over every file format (R8, R13),
-        // used by the tests and by mfpbridge-mutate.
+        .executableTarget(name: "mfpbridge-bench", dependencies: [
+            "BridgeSystem", "BridgeWire", "BridgeLink", "BridgeTransfer", "MFPTestTools",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        // Test tools (not a product): the seeded wire fuzz campaign (tests, mfpbridge-bench fuzz) and
+        // mutation campaign over every file format (R8, R13; tests, mfpbridge-mutate), their SplitMix64,
+        // and the tests' runner of the built commands (PackageTool, BackgroundCommand).
         .target(name: "MFPTestTools", dependencies: [
-            "BridgeClient", "BridgeTransfer", "MFPBundle", "MFPKit",
+            "BridgeSystem", "BridgeClient", "BridgeTransfer", "BridgeWire", "MFPBundle", "MFPKit",
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
         // Runs the mutation campaign (scripts/mutation-campaign, scripts/test) and writes mutants
         // for the end-to-end tests; never installed.
         .executableTarget(name: "mfpbridge-mutate", dependencies: ["MFPTestTools", "BridgeClient"]),
         // Applies a staged import and is killed mid-way by the R3 crash tests; never installed.
-        .executableTarget(name: "mfpbridge-crashtest", dependencies: ["MFPEmulator", "MFPKit"]),
+        .executableTarget(name: "mfpbridge-crashtest", dependencies: ["MFPEmulator", "MFPKit", "BridgeTransfer"]),
 
         .testTarget(name: "MFPKitTests", dependencies: ["MFPKit"]),
-        .testTarget(name: "BridgeWireTests", dependencies: ["BridgeWire", "MFPKit"]),
+        .testTarget(name: "BridgeWireTests", dependencies: ["BridgeWire", "MFPKit", "MFPTestTools"]),
         .testTarget(name: "BridgeSystemTests", dependencies: ["BridgeSystem"]),
-        .testTarget(name: "BridgeLinkTests", dependencies: ["BridgeLink", "BridgeSystem", "BridgeWire", "BridgeTransfer"]),
-        .testTarget(name: "MFPBundleTests", dependencies: ["MFPBundle", "MFPKit", "BridgeTransfer"]),
+        .testTarget(name: "BridgeLinkTests", dependencies: ["BridgeSystem", "BridgeLink", "BridgeWire", "BridgeTransfer", "MFPTestTools"]),
+        .testTarget(name: "MFPBundleTests", dependencies: [
+            "MFPBundle", "MFPKit", "BridgeTransfer", .product(name: "Crypto", package: "swift-crypto"),
+        ]),
         // Real libusb and libudev against an emulated USB MFP under umockdev (skips with the reason
         // when umockdev is missing).
-        .testTarget(name: "USBTests", dependencies: ["BridgeLink", "BridgeClient", "MFPEmulator", "MFPKit"]),
+        .testTarget(name: "USBTests", dependencies: [
+            "BridgeLink", "BridgeWire", "BridgeClient", "MFPKit", "MFPTestTools", "CLibUSB",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .testTarget(name: "EmulatorTests", dependencies: [
-            "MFPEmulator", "BridgeClient", "BridgeSystem", "BridgeLink", "BridgeTransfer", "MFPKit", "MFPBundle",
+            "MFPEmulator", "BridgeClient", "BridgeLink", "BridgeTransfer", "BridgeWire", "MFPKit", "MFPBundle",
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .testTarget(name: "CLITests", dependencies: ["MFPTestTools", .product(name: "Crypto", package: "swift-crypto")]),
+        .testTarget(name: "MFPTestToolsTests", dependencies: [
+            "MFPTestTools", "BridgeClient", "BridgeTransfer", "MFPBundle", "MFPKit",
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
-        .testTarget(name: "CLITests", dependencies: ["MFPKit", .product(name: "Crypto", package: "swift-crypto")]),
-        .testTarget(name: "MFPTestToolsTests", dependencies: ["MFPTestTools", "BridgeClient", "MFPBundle"]),
-        .testTarget(name: "MFPOperationsTests", dependencies: ["MFPOperations", "BridgeClient", "MFPKit", "BridgeTransfer"]),
     ]
 )
 

@@ -44,7 +44,7 @@ enum Mutation: CaseIterable {
             return Mutant(bytes: Array(bytes[0..<length]), description: "cut to \(length) of \(count) bytes (in \(region(length, original)))")
         case .truncateNearBoundary:
             let boundaries = original.regions.flatMap { [$0.range.lowerBound, $0.range.upperBound] }
-            guard let boundary = boundaries.randomElement(using: &rng) else { return nil }
+            guard let boundary = boundaries.pick(using: &rng) else { return nil }
             let length = min(count - 1, max(0, boundary + rng.below(7) - 3))
             return Mutant(bytes: Array(bytes[0..<length]), description: "cut to \(length) of \(count) bytes, near a region boundary (\(region(length, original)))")
         case .append:
@@ -60,7 +60,7 @@ enum Mutation: CaseIterable {
         case .editField, .editFieldRecomputingDigest:
             return editField(original, recomputeDigest: self == .editFieldRecomputingDigest, rng: &rng)
         case .zeroRegion:
-            guard let chosen = original.regions.filter({ !$0.range.isEmpty }).randomElement(using: &rng) else { return nil }
+            guard let chosen = original.regions.filter({ !$0.range.isEmpty }).pick(using: &rng) else { return nil }
             for index in chosen.range { bytes[index] = 0 }
             return Mutant(bytes: bytes, description: "\(chosen.name) zeroed")
         case .empty:
@@ -196,7 +196,7 @@ enum Mutation: CaseIterable {
 }
 
 extension Array {
-    func randomElement(using rng: inout SplitMix64) -> Element? {
+    func pick(using rng: inout SplitMix64) -> Element? {
         isEmpty ? nil : self[rng.below(count)]
     }
 }

@@ -10,25 +10,18 @@
 // The receiver pwrites them into `--file`, fsyncs once, and answers one byte, so that the
 // sender's time includes the receiver's fsync, as a stream's final acknowledgement does.
 
+import ArgumentParser
 import BridgeLink
 import BridgeSystem
 import BridgeTransfer
 import Foundation
 
 struct RawCopy {
-    enum Role: String { case send, receive }
+    enum Role: String, ExpressibleByArgument { case send, receive }
 
     let role: Role
     let size: UInt64
     let file: String?
-
-    init(_ options: [String: String]) {
-        guard let role = options["role"].flatMap(Role.init(rawValue:)) else { fail("--role send or --role receive\n\(usage)") }
-        self.role = role
-        size = integer(options, "bytes", default: 0)
-        file = options["file"]
-        if role == .receive && file == nil { fail("--role receive needs --file (where the bytes go)") }
-    }
 
     static let go: [UInt8] = [0x47], done: [UInt8] = [0x44], bye: [UInt8] = [0x42]
 
@@ -114,56 +107,6 @@ struct RawCopy {
     }
 }
 
-/// `raw-device --link socket:PATH|pty --role send|receive --bytes N [--file PATH]`
-func rawDevice(_ options: [String: String]) {
-    let copy = RawCopy(options)
-    let place = options["link"] ?? ""
-    let link: any Link
-    do {
-        if place == "pty" {
-            let terminal = try PseudoTerminal.open()
-            announce("ready serial:\(terminal.slavePath)")
-            link = terminal
-        } else if place.hasPrefix("socket:") {
-            let path = String(place.dropFirst("socket:".count))
-            let listener = try SocketListener(path: path)
-            defer { listener.close() }
-            announce("ready unix:\(path)")
-            guard let accepted = try listener.accept(timeout: .seconds(60)) else { fail("raw-device: no host came within 60 s") }
-            link = accepted
-        } else {
-            fail("--link socket:PATH or --link pty\n\(usage)")
-        }
-    } catch {
-        fail("raw-device: \(error)")
-    }
-    defer { link.close() }
-    copy.run(on: link, host: false)
-}
-
-/// `raw-host --device unix:PATH|serial:PATH --role send|receive --bytes N [--file PATH]`: prints
-/// the seconds from its first byte to the end of the copy (the link already open).
-func rawHost(_ options: [String: String]) {
-    let copy = RawCopy(options)
-    let address = options["device"] ?? ""
-    let link: any Link
-    do {
-        if address.hasPrefix("unix:") {
-            link = try SocketLink.connect(path: String(address.dropFirst("unix:".count)))
-        } else if address.hasPrefix("serial:") {
-            link = try SerialLink.open(path: String(address.dropFirst("serial:".count)))
-        } else {
-            fail("--device unix:PATH or serial:PATH\n\(usage)")
-        }
-    } catch {
-        fail("raw-host: \(error)")
-    }
-    defer { link.close() }
-    let elapsed = ContinuousClock().measure { copy.run(on: link, host: true) }
-    print("raw \(copy.role.rawValue) \(copy.size) bytes in \(format(seconds(elapsed), 6)) s")
-}
-
-/// A line on standard output, at once (the script waits for it).
 func announce(_ line: String) {
     var text = line + "\n"
     text.withUTF8 { try? Syscall.writeAll(1, UnsafeRawBufferPointer($0)) }

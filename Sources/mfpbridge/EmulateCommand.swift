@@ -1,10 +1,10 @@
+import BridgeSystem
 import ArgumentParser
 import BridgeClient
-import BridgeLink
-import BridgeSystem
 import BridgeTransfer
 import Dispatch
 import Foundation
+import Glibc
 import Logging
 import MFPEmulator
 
@@ -53,12 +53,10 @@ struct Emulate: ParsableCommand {
             logger.logLevel = verbose ? .debug : .info
             return logger
         }()
-        let catalog: ProfileCatalog
-        let device: VirtualMFP
-        let lock: DirectoryLock
+        let host: EmulatorHost
         var timeline: Scenario?
         do {
-            catalog = try ProfileCatalog.locate(explicit: profiles)
+            let catalog = try ProfileCatalog.locate(explicit: profiles)
             let deviceProfile = try catalog.load(profile)
             if let scenario {
                 guard let text = try? String(contentsOfFile: scenario, encoding: .utf8) else {
@@ -66,76 +64,26 @@ struct Emulate: ParsableCommand {
                 }
                 timeline = try Scenario.parse(text, name: scenario)
             }
-            try DurableFile.makeDirectory(state)
-            guard let held = try DirectoryLock.tryLock(directory: state) else {
-                throw BridgeError(.failure, "another emulator is using \(state); stop it or choose another --state folder")
-            }
-            lock = held
-            device = try VirtualMFP(profile: deviceProfile, stateDirectory: state, logger: logger)
+            host = try EmulatorHost(profile: deviceProfile, profileName: profile, stateDirectory: state,
+                                    dataDirectory: DataDirectory.path(), logger: logger)
         } catch let error as BridgeError {
             throw error
         } catch {
             throw BridgeError(.failure, "\(error)")
         }
 
-        let address: String
-        var servers: [EmulatorServer] = []
-        var listener: SocketListener?
-        if pty {
-            let terminal = try PseudoTerminal.open()
-            address = "serial:\(terminal.slavePath)"
-            let server = EmulatorServer(device: device, link: terminal, logger: logger)
-            servers.append(server)
-            Thread { server.run() }.start()
-        } else {
-            let path = socket!
-            let socketListener = try SocketListener(path: path)
-            listener = socketListener
-            address = "unix:\(path)"
-            Thread {
-                // One host connection at a time is enough for a device; each gets its own session.
-                while true {
-                    let connection: SocketLink?
-                    do throws(LinkError) {
-                        connection = try socketListener.accept(timeout: .seconds(1))
-                    } catch {
-                        // Closed (shutting down): stop. Anything else (EMFILE): say so and back off
-                        // instead of spinning on the failing call.
-                        if error.code == .closed { return }
-                        logger.error("cannot accept a host connection: \(error)")
-                        Thread.sleep(forTimeInterval: 0.5)
-                        continue
-                    }
-                    guard let connection else { continue }
-                    EmulatorServer(device: device, link: connection, logger: logger).run()
-                    connection.close()
-                }
-            }.start()
-        }
-        let control = try ControlServer(device: device, stateDirectory: state, logger: logger)
-        Thread { control.run() }.start()
-
-        let dataDirectory = DataDirectory.path()
-        let pid = Syscall.processID
-        try? EmulatorRegistry.register(EmulatorRegistry.Entry(pid: pid, profile: profile, address: address,
-                                             stateDirectory: URL(fileURLWithPath: state).standardized.path),
-                                       dataDirectory: dataDirectory)
-        if let timeline { device.play(timeline) }
+        let address = try host.start(on: pty ? .pty : .socket(path: socket!), scenario: timeline)
         Output.line("ready \(address)")
-        logger.info("emulating \(device.profile.model) (\(profile)) at \(address), state in \(state)")
+        logger.info("emulating \(host.device.profile.model) (\(profile)) at \(address), state in \(state)")
 
         // Leave cleanly on SIGINT/SIGTERM: unregister, remove the sockets.
-        let socketPath = socket
         for signalNumber in [SIGINT, SIGTERM] {
             Syscall.ignoreSignal(signalNumber)
             let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .main)
             source.setEventHandler {
-                control.stop()
-                listener?.close()
-                if let socketPath { _ = try? Syscall.unlink(socketPath) }
-                EmulatorRegistry.unregister(pid: pid, dataDirectory: dataDirectory)
-                withExtendedLifetime(lock) {}
-                Foundation.exit(0)
+                host.stop()
+                withExtendedLifetime(host) {}
+                Glibc.exit(0)
             }
             source.resume()
             Emulate.signalSources.append(source)

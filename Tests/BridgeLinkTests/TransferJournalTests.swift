@@ -1,5 +1,6 @@
 import BridgeTransfer
 import BridgeWire
+import MFPTestTools
 import Foundation
 import Glibc
 import Testing
@@ -19,7 +20,7 @@ import Testing
     @Test func chainDoesNotDependOnHowTheStreamIsCut() {
         let bytes = GeneratedSource(size: 3 << 20 + 777, seed: 4).bytes()
         let whole = StreamChain.hash(of: bytes)
-        var rng = FrameFuzzCampaign.SplitMix64(seed: 9)
+        var rng = SplitMix64(seed: 9)
         for _ in 0..<5 {
             var chain = StreamChain()
             var at = 0

@@ -1,5 +1,6 @@
 import BridgeTransfer
 import BridgeWire
+import MFPTestTools
 import Foundation
 import Glibc
 import Testing
@@ -16,7 +17,7 @@ import Testing
     /// power cut, optionally the part loses what followed its last checkpoint and the journal its
     /// last record; run 2 starts from what is on disk and must end byte-identical.
     static func interruptThenResume(kind: TransferLinkKind, seed: UInt64) throws -> Trial {
-        var rng = FrameFuzzCampaign.SplitMix64(seed: seed &* 0x51 &+ 7)
+        var rng = SplitMix64(seed: seed &* 0x51 &+ 7)
         let size: UInt64 = switch kind {
         case .socket: UInt64(1 << 20) + rng.next() % UInt64(2 << 20)
         case .pty: UInt64(48 << 10) + rng.next() % UInt64(96 << 10)

@@ -1,4 +1,5 @@
 import BridgeWire
+import MFPTestTools
 
 /// "4D 42 01" -> [0x4D, 0x42, 0x01]
 func bytes(hex: String) -> [UInt8] {
@@ -13,7 +14,7 @@ func hexString(_ bytes: [UInt8]) -> String {
     }.joined(separator: " ")
 }
 
-typealias TestRandom = FrameFuzzCampaign.SplitMix64
+typealias TestRandom = SplitMix64
 
 func randomBytes(_ count: Int, _ rng: inout TestRandom) -> [UInt8] {
     (0..<count).map { _ in UInt8(truncatingIfNeeded: rng.next()) }

@@ -1,48 +1,21 @@
 import Foundation
+import MFPTestTools
 import Testing
 
 /// Runs the built `mfpbridge` binary as a user would.
 enum CommandRunner {
-    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        .deletingLastPathComponent().deletingLastPathComponent()
+    static let packageRoot = PackageTool.packageRoot
 
     static var binary: String { tool("mfpbridge") }
 
     /// A built executable of this package (`mfpbridge`, `mfpbridge-mutate`).
-    static func tool(_ name: String) -> String {
-        let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-            .appendingPathComponent(name).path
-        if FileManager.default.isExecutableFile(atPath: beside) { return beside }
-        return packageRoot.appendingPathComponent(".build/debug/\(name)").path
-    }
+    static func tool(_ name: String) -> String { PackageTool.path(name) }
 
-    struct Result {
-        var status: Int32
-        var stdout: String
-        var stderr: String
-        /// False when a signal ended the process (then `status` is the signal's number).
-        var exited = true
-    }
+    typealias Result = PackageTool.Result
 
     static func run(_ arguments: [String], environment: [String: String] = [:], stdin: String? = nil,
                     timeout: TimeInterval = 60, executable: String? = nil) throws -> Result {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable ?? binary)
-        process.arguments = arguments
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        let out = Pipe(), err = Pipe(), input = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = input
-        try process.run()
-        if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
-        try input.fileHandleForWriting.close()
-        // Read before waiting, so a full pipe never blocks the child.
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Result(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-                      stderr: String(decoding: stderr, as: UTF8.self), exited: process.terminationReason == .exit)
+        try PackageTool.run(executable ?? binary, arguments, environment: environment, stdin: stdin)
     }
 
     static func temporaryDirectory() throws -> String {

@@ -268,9 +268,9 @@ import Testing
         try store.applyStaged(expectedSize: incoming.size, expectedChain: try Self.stage(incoming, into: store))
         // What crashes leave behind: DurableFile temporaries, a slot the manifest does not name.
         for name in ["manifest.json.4242.tmp", "apply.json.4242.tmp", "slot-b"] {
-            FileManager.default.createFile(atPath: directory + "/" + name, contents: Data([1, 2, 3]))
+            _ = FileManager.default.createFile(atPath: directory + "/" + name, contents: Data([1, 2, 3]))
         }
-        FileManager.default.createFile(atPath: directory + "/export.journal", contents: Data([9]))
+        _ = FileManager.default.createFile(atPath: directory + "/export.journal", contents: Data([9]))
         let reopened = try Self.open(directory)
         #expect(reopened.recovery == nil)
         #expect(try Self.files(directory) == ["export.journal", "manifest.json", "slot-a"], "another component's file must stay")
@@ -279,10 +279,10 @@ import Testing
         try FileManager.default.removeItem(atPath: directory + "/slot-a")
         let missing = #expect(throws: EmulatorError.self) { try Self.open(directory) }
         #expect(missing?.description.contains("slot-a is missing or not the 20000 bytes its manifest says") == true)
-        FileManager.default.createFile(atPath: directory + "/manifest.json", contents: Data("{\"format\": 1, \"content\"".utf8))
+        _ = FileManager.default.createFile(atPath: directory + "/manifest.json", contents: Data("{\"format\": 1, \"content\"".utf8))
         let unreadable = #expect(throws: EmulatorError.self) { try Self.open(directory) }
         #expect(unreadable?.description.contains("the box manifest \(directory)/manifest.json is unreadable") == true)
-        FileManager.default.createFile(atPath: directory + "/manifest.json", contents: Data("{\"format\": 2, \"content\": \"generated\", \"size\": 1, \"seed\": 1}".utf8))
+        _ = FileManager.default.createFile(atPath: directory + "/manifest.json", contents: Data("{\"format\": 2, \"content\": \"generated\", \"size\": 1, \"seed\": 1}".utf8))
         let newer = #expect(throws: EmulatorError.self) { try Self.open(directory) }
         #expect(newer?.description.contains("newer than this emulator's 1") == true)
     }

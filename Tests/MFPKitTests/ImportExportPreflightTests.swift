@@ -37,7 +37,8 @@ struct ImportExportPreflightTests {
     @Test("R5: an error code blocks, and names the code")
     func errorCode() throws {
         var status = idleStatus()
-        status.errorCode = try #require(DeviceErrorCode(rawValue: "E602-0001"))
+        let code = try #require(DeviceErrorCode(rawValue: "E602-0001"))
+        status.errorCode = code
         let blockers = ImportExportPreflight.blockers(for: status)
         #expect(blockers.map(\.code) == ["error-code"])
         #expect(blockers[0].rule == .r5)
@@ -57,7 +58,8 @@ struct ImportExportPreflightTests {
     func everyBlockerNamed() throws {
         var status = idleStatus()
         status.power = .shuttingDown
-        status.errorCode = try #require(DeviceErrorCode(rawValue: "E000720-0001"))
+        let code = try #require(DeviceErrorCode(rawValue: "E000720-0001"))
+        status.errorCode = code
         status.activeJobs = [job(.fax, "J2"), job(.send, "J1"), job(.touchPanel, "J3")]
         let codes = ImportExportPreflight.blockers(for: status).map(\.code)
         #expect(codes == ["shutting-down", "error-code", "job-running:send", "job-running:fax"])

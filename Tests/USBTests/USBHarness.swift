@@ -1,5 +1,6 @@
 import BridgeLink
 import Foundation
+import MFPTestTools
 import Synchronization
 import Testing
 
@@ -99,99 +100,12 @@ struct HarnessError: Error, CustomStringConvertible {
 /// Runs the built `mfpbridge` (beside the test bundle) with the test's environment, which carries
 /// umockdev's preload library and testbed.
 enum CLI {
-    static var binary: String {
-        let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-            .appendingPathComponent("mfpbridge").path
-        if FileManager.default.isExecutableFile(atPath: beside) { return beside }
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        return root.appendingPathComponent(".build/debug/mfpbridge").path
-    }
+    static var binary: String { PackageTool.path("mfpbridge") }
 
-    struct Result {
-        var status: Int32
-        var stdout: String
-        var stderr: String
-    }
+    typealias Result = PackageTool.Result
 
     static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> Result {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = arguments
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        let stderrData = Mutex(Data())
-        let reader = Thread { stderrData.withLock { $0 = err.fileHandleForReading.readDataToEndOfFile() } }
-        reader.start()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        while !reader.isFinished { usleep(1000) }
-        return Result(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-                      stderr: String(decoding: stderrData.withLock { $0 }, as: UTF8.self))
-    }
-}
-
-/// A command running in the background whose output lines are collected as they come.
-final class BackgroundCommand: Sendable {
-    let process: Process
-    private final class Lines: Sendable { let value = Mutex<[String]>([]) }
-    private let lines = Lines()
-
-    init(_ arguments: [String], environment: [String: String] = [:]) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: CLI.binary)
-        process.arguments = arguments
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = out
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        self.process = process
-        let handle = out.fileHandleForReading
-        Thread { [lines] in
-            var pending = Data()
-            while true {
-                let chunk = handle.availableData
-                if chunk.isEmpty { break }
-                pending += chunk
-                while let newline = pending.firstIndex(of: 0x0A) {
-                    let line = String(decoding: pending[pending.startIndex..<newline], as: UTF8.self)
-                    pending = Data(pending[(newline + 1)...])
-                    lines.value.withLock { $0.append(line) }
-                }
-            }
-        }.start()
-    }
-
-    var output: [String] { lines.value.withLock { $0 } }
-
-    /// Waits until a line satisfies `predicate`; returns it, or nil after `timeout`.
-    func waitForLine(timeout: Duration = .seconds(10), _ predicate: (String) -> Bool) -> String? {
-        let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
-            if let line = output.first(where: predicate) { return line }
-            usleep(20_000)
-        }
-        return nil
-    }
-
-    /// Waits for the command to end; its exit status, or nil if it still runs after `timeout`.
-    func waitForExit(timeout: Duration) -> Int32? {
-        let deadline = ContinuousClock.now + timeout
-        while process.isRunning, ContinuousClock.now < deadline { usleep(20_000) }
-        if process.isRunning { return nil }
-        process.waitUntilExit()
-        return process.terminationStatus
-    }
-
-    /// SIGKILL: a child of the test runner may inherit a blocked SIGTERM.
-    func stop() {
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        process.waitUntilExit()
+        try PackageTool.run(binary, arguments, environment: environment)
     }
 }
 

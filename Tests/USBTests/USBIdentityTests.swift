@@ -1,4 +1,5 @@
 import Foundation
+import MFPTestTools
 import Testing
 
 /// Addresses that name more or less than one machine, and machines swapped on a port mid-operation.

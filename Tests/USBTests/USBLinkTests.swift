@@ -4,6 +4,7 @@ import BridgeWire
 import Foundation
 import Logging
 import MFPKit
+import MFPTestTools
 import Testing
 
 /// Real libusb and libudev against USB devices emulated by umockdev (tests-harness/usb/harness.py),

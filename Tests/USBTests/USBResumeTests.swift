@@ -1,4 +1,5 @@
 import Foundation
+import MFPTestTools
 import Testing
 
 /// Issue 5, "unplug and replug during a transfer must resume to a byte-identical result": box

@@ -1,5 +1,7 @@
+import BridgeWire
+
 /// A seeded, deterministic fuzz campaign for both frame decoders, shared by the tests
-/// (`BridgeWireTests`) and `mfpbridge-bench fuzz`.
+/// (`BridgeWireTests`) and `mfpbridge-bench fuzz`; its inputs come from `SplitMix64`.
 ///
 /// Input `i` of seed `s` is always the same bytes, whatever range it is run in, so a campaign can
 /// be split across tasks and a failure reproduced alone with `run(i..<i+1)`. Even inputs go to the
@@ -19,22 +21,6 @@
 /// feeding in random pieces (or one byte at a time) gives the same events as feeding all at once;
 /// on serial, a delimiter and a valid frame after any input always decode.
 public struct FrameFuzzCampaign: Sendable {
-    /// SplitMix64 (Steele, Lea and Flood, 2014): small, fast, and the same on every platform.
-    public struct SplitMix64: RandomNumberGenerator, Sendable {
-        public var state: UInt64
-        public init(seed: UInt64) { state = seed }
-        public mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        /// A value in `0..<bound` (bound > 0); the slight modulo bias does not matter here.
-        public mutating func below(_ bound: Int) -> Int { Int(next() % UInt64(bound)) }
-        public mutating func chance(_ numerator: Int, in denominator: Int) -> Bool { below(denominator) < numerator }
-    }
-
     public struct Failure: Sendable, Hashable, CustomStringConvertible {
         public var input: Int
         public var framing: Framing
