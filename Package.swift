@@ -32,61 +32,81 @@ let package = Package(
         .target(name: "MFPKit", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "BridgeWire", dependencies: ["MFPKit", "CMFPBridgeShims"]),
         // The bundle (export file) format: header, sealed chunks, manifest. Pure: bytes in, bytes out.
-        .target(name: "MFPBundle", dependencies: [
-            "MFPKit",
-            .product(name: "Crypto", package: "swift-crypto"),
-            .product(name: "_CryptoExtras", package: "swift-crypto"),
-        ]),
+        .target(
+            name: "MFPBundle",
+            dependencies: [
+                "MFPKit",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ]),
 
         // Every system call: one error type, owned descriptors, EINTR retried in one place.
         // File descriptor I/O goes through swift-system; the rest (termios, ioctl, flock, statvfs,
         // poll, ptys, sockets) calls Glibc here (docs/architecture.md, "One syscall layer").
-        .target(name: "BridgeSystem", dependencies: [
-            "CMFPBridgeShims",
-            .product(name: "SystemPackage", package: "swift-system"),
-        ]),
+        .target(
+            name: "BridgeSystem",
+            dependencies: [
+                "CMFPBridgeShims",
+                .product(name: "SystemPackage", package: "swift-system"),
+            ]),
         // Links: serial, sockets, ptys, USB (libusb) and udev (libudev), on BridgeSystem.
-        .target(name: "BridgeLink", dependencies: [
-            "BridgeSystem", "BridgeWire", "CLibUDev", "CLibUSB",
-        ]),
+        .target(
+            name: "BridgeLink",
+            dependencies: [
+                "BridgeSystem", "BridgeWire", "CLibUDev", "CLibUSB",
+            ]),
         // Durable files (temp, fsync, rename, folder fsync), the checkpoint journal and the resumable stream engine.
-        .target(name: "BridgeTransfer", dependencies: [
-            "BridgeSystem", "BridgeWire", "BridgeLink",
-            .product(name: "Crypto", package: "swift-crypto"),
-        ]),
-        .target(name: "BridgeClient", dependencies: [
-            "BridgeSystem", "MFPKit", "BridgeWire", "BridgeLink", "BridgeTransfer", "MFPBundle",
-            .product(name: "Logging", package: "swift-log"),
-            .product(name: "GRDB", package: "GRDB.swift"),
-        ]),
-        .target(name: "MFPEmulator", dependencies: [
-            "BridgeSystem", "MFPKit", "BridgeWire", "BridgeLink", "BridgeTransfer", "MFPBundle",
-            .product(name: "Logging", package: "swift-log"),
-            .product(name: "GRDB", package: "GRDB.swift"),
-        ]),
+        .target(
+            name: "BridgeTransfer",
+            dependencies: [
+                "BridgeSystem", "BridgeWire", "BridgeLink",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]),
+        .target(
+            name: "BridgeClient",
+            dependencies: [
+                "BridgeSystem", "MFPKit", "BridgeWire", "BridgeLink", "BridgeTransfer", "MFPBundle",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]),
+        .target(
+            name: "MFPEmulator",
+            dependencies: [
+                "BridgeSystem", "MFPKit", "BridgeWire", "BridgeLink", "BridgeTransfer", "MFPBundle",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]),
         // The operations as a library (export, import, rollback, box backup and restore, resume,
         // wait-and-reconnect, history): what the command line and a rig runner drive.
-        .target(name: "MFPOperations", dependencies: [
-            "BridgeSystem", "BridgeClient", "BridgeLink", "BridgeTransfer", "MFPEmulator", "MFPBundle", "MFPKit",
-            .product(name: "Logging", package: "swift-log"),
-        ]),
-        .executableTarget(name: "mfpbridge", dependencies: [
-            "MFPOperations", "BridgeClient", "MFPEmulator", "BridgeSystem", "BridgeLink", "BridgeTransfer", "MFPKit", "MFPBundle",
-            .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            .product(name: "Logging", package: "swift-log"),
-        ]),
+        .target(
+            name: "MFPOperations",
+            dependencies: [
+                "BridgeSystem", "BridgeClient", "BridgeLink", "BridgeTransfer", "MFPEmulator", "MFPBundle", "MFPKit",
+                .product(name: "Logging", package: "swift-log"),
+            ]),
+        .executableTarget(
+            name: "mfpbridge",
+            dependencies: [
+                "MFPOperations", "BridgeClient", "MFPEmulator", "BridgeSystem", "BridgeLink", "BridgeTransfer", "MFPKit", "MFPBundle",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
         // Prints speed ratios measured in one run (docs/performance.md); never part of the tests.
-        .executableTarget(name: "mfpbridge-bench", dependencies: [
-            "BridgeSystem", "BridgeWire", "BridgeLink", "BridgeTransfer", "MFPTestTools",
-            .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ]),
+        .executableTarget(
+            name: "mfpbridge-bench",
+            dependencies: [
+                "BridgeSystem", "BridgeWire", "BridgeLink", "BridgeTransfer", "MFPTestTools",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
         // Test tools (not a product): the seeded wire fuzz campaign (tests, mfpbridge-bench fuzz) and
         // mutation campaign over every file format (R8, R13; tests, mfpbridge-mutate), their SplitMix64,
         // and the tests' runner of the built commands (PackageTool, BackgroundCommand).
-        .target(name: "MFPTestTools", dependencies: [
-            "BridgeSystem", "BridgeClient", "BridgeTransfer", "BridgeWire", "MFPBundle", "MFPKit",
-            .product(name: "Crypto", package: "swift-crypto"),
-        ]),
+        .target(
+            name: "MFPTestTools",
+            dependencies: [
+                "BridgeSystem", "BridgeClient", "BridgeTransfer", "BridgeWire", "MFPBundle", "MFPKit",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]),
         // Runs the mutation campaign (scripts/mutation-campaign, scripts/test) and writes mutants
         // for the end-to-end tests; never installed.
         .executableTarget(name: "mfpbridge-mutate", dependencies: ["MFPTestTools", "BridgeClient"]),
@@ -97,25 +117,33 @@ let package = Package(
         .testTarget(name: "BridgeWireTests", dependencies: ["BridgeWire", "MFPKit", "MFPTestTools"]),
         .testTarget(name: "BridgeSystemTests", dependencies: ["BridgeSystem"]),
         .testTarget(name: "BridgeLinkTests", dependencies: ["BridgeSystem", "BridgeLink", "BridgeWire", "BridgeTransfer", "MFPTestTools"]),
-        .testTarget(name: "MFPBundleTests", dependencies: [
-            "MFPBundle", "MFPKit", "BridgeTransfer", .product(name: "Crypto", package: "swift-crypto"),
-        ]),
+        .testTarget(
+            name: "MFPBundleTests",
+            dependencies: [
+                "MFPBundle", "MFPKit", "BridgeTransfer", .product(name: "Crypto", package: "swift-crypto"),
+            ]),
         // Real libusb and libudev against an emulated USB MFP under umockdev (skips with the reason
         // when umockdev is missing).
-        .testTarget(name: "USBTests", dependencies: [
-            "BridgeLink", "BridgeWire", "BridgeClient", "MFPKit", "MFPTestTools", "CLibUSB",
-            .product(name: "Logging", package: "swift-log"),
-        ]),
-        .testTarget(name: "EmulatorTests", dependencies: [
-            "MFPEmulator", "BridgeClient", "BridgeLink", "BridgeTransfer", "BridgeWire", "MFPKit", "MFPBundle",
-            .product(name: "Crypto", package: "swift-crypto"),
-            .product(name: "Logging", package: "swift-log"),
-        ]),
+        .testTarget(
+            name: "USBTests",
+            dependencies: [
+                "BridgeLink", "BridgeWire", "BridgeClient", "MFPKit", "MFPTestTools", "CLibUSB",
+                .product(name: "Logging", package: "swift-log"),
+            ]),
+        .testTarget(
+            name: "EmulatorTests",
+            dependencies: [
+                "MFPEmulator", "BridgeClient", "BridgeLink", "BridgeTransfer", "BridgeWire", "MFPKit", "MFPBundle",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
         .testTarget(name: "CLITests", dependencies: ["MFPTestTools", .product(name: "Crypto", package: "swift-crypto")]),
-        .testTarget(name: "MFPTestToolsTests", dependencies: [
-            "MFPTestTools", "BridgeClient", "BridgeTransfer", "MFPBundle", "MFPKit",
-            .product(name: "Crypto", package: "swift-crypto"),
-        ]),
+        .testTarget(
+            name: "MFPTestToolsTests",
+            dependencies: [
+                "MFPTestTools", "BridgeClient", "BridgeTransfer", "MFPBundle", "MFPKit",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]),
     ]
 )
 

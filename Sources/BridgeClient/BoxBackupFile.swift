@@ -78,7 +78,8 @@ public enum BoxBackupFile {
             throw BridgeError(.failure, "cannot read \(path): \(error)")
         }
         guard chain.bytes == trailer.chainBytes else {
-            throw BundleFile.bridgeError(BundleError(.damagedBoxBackup(what: "its documents do not match the seal (a byte of them changed)")), path: path)
+            throw BundleFile.bridgeError(
+                BundleError(.damagedBoxBackup(what: "its documents do not match the seal (a byte of them changed)")), path: path)
         }
         return (Verified(trailer: trailer, sealedTrailer: sealed, chain: chain), indexed)
     }

@@ -46,13 +46,18 @@ public enum BoxOperations {
             throw BridgeError(.failure, "\(error)")
         }
         // The stream's offsets are the payload's: it lands after the preamble.
-        let result = try session.receiveStream(stream: stream, transferID: transferID,
-                                               into: OffsetSink(part, offset: BoxBackupFormat.payloadOffset), advice: .box)
+        let result = try session.receiveStream(
+            stream: stream, transferID: transferID,
+            into: OffsetSink(part, offset: BoxBackupFormat.payloadOffset), advice: .box)
         guard result.size == size else {
-            throw BridgeError(.interrupted, "the box stream ended at \(result.size) of \(size) bytes; run the same command again (or `mfpbridge resume`) to continue")
+            throw BridgeError(
+                .interrupted,
+                "the box stream ended at \(result.size) of \(size) bytes; run the same command again (or `mfpbridge resume`) to continue")
         }
-        let trailer = BoxBackupTrailer(origin: origin, createdAt: now, documents: documents, payloadSize: size,
-                                       payloadChain: result.chain.bytes.map { String(format: "%02x", $0) }.joined()).sealed()
+        let trailer = BoxBackupTrailer(
+            origin: origin, createdAt: now, documents: documents, payloadSize: size,
+            payloadChain: result.chain.bytes.map { String(format: "%02x", $0) }.joined()
+        ).sealed()
         do {
             let end = BoxBackupFormat.payloadOffset + size
             try trailer.withUnsafeBytes { try part.write($0, at: end) }
@@ -84,8 +89,10 @@ public enum BoxOperations {
     /// trailer's. `journalPath` keeps the sender's checkpoints so a rerun resumes. The host's own
     /// R7/R9 check is the caller's (`box-restore` runs it before this). A machine that already
     /// holds exactly these documents (its answer to an earlier commit was lost) is sent nothing.
-    public static func restore(session: DeviceSession, payload: any StreamSource, chain: ChainHash, sealedTrailer: [UInt8],
-                               journalPath: String) throws(BridgeError) -> RestoreOutcome {
+    public static func restore(
+        session: DeviceSession, payload: any StreamSource, chain: ChainHash, sealedTrailer: [UInt8],
+        journalPath: String
+    ) throws(BridgeError) -> RestoreOutcome {
         let transferID = restoreTransferID(chain)
         // First the truth: a machine that already holds exactly these documents is not sent them again.
         let outcome = try session.transferOutcome(operation: "box-restore", transferID: transferID)
@@ -93,8 +100,10 @@ public enum BoxOperations {
         _ = try session.statusIfIdle(for: "box restore")
         let token = try session.reserve("box-restore", categories: [.boxDocuments])
         defer { session.release(token) }
-        let response = try session.call(.boxImportBegin(token: token, transferID: transferID, size: payload.size,
-                                                          trailer: sealedTrailer.map { String(format: "%02x", $0) }.joined()), attempts: 1)
+        let response = try session.call(
+            .boxImportBegin(
+                token: token, transferID: transferID, size: payload.size,
+                trailer: sealedTrailer.map { String(format: "%02x", $0) }.joined()), attempts: 1)
         guard case let .streamReady(stream, _, _, _, _) = response else {
             if case let .failure(failure) = response { throw DeviceSession.failure(failure) }
             throw BridgeError(.failure, "the device answered box-import-begin unexpectedly")
@@ -113,12 +122,13 @@ public enum BoxOperations {
             // The last acknowledgement may have been lost on a noisy line although every byte
             // arrived: the device checks its staging against size and chain itself, so asking it
             // to commit is safe. If the staging is incomplete, the interruption stands (exit 8).
-            session.logger.info("stream ended without its final acknowledgement (\(interruption.message)); asking the device to check and commit")
+            session.logger.info(
+                "stream ended without its final acknowledgement (\(interruption.message)); asking the device to check and commit")
             do {
                 try commitBox(session: session, token: token, size: payload.size, chain: chain)
                 return .applied(StreamResult(size: payload.size, chain: chain, resumedFrom: 0, bytesTransferred: 0, checkpoints: 0))
             } catch let unknown where unknown.status == .interrupted {
-                throw unknown   // asked to apply, then silence: the outcome is not known
+                throw unknown // asked to apply, then silence: the outcome is not known
             } catch {
                 // Incomplete, or the device is gone: the interruption stands, resumable.
                 throw interruption
@@ -135,10 +145,12 @@ public enum BoxOperations {
         let commit: Response
         var sent = false
         do {
-            commit = try session.call(.boxImportCommit(token: token, size: size,
-                                                       chain: chain.bytes.map { String(format: "%02x", $0) }.joined()),
-                                      timeout: session.commitPatience, attempts: 6, sent: &sent)   // safe to repeat, see commitImport
-        } catch where error.status == .unreachable && sent {
+            commit = try session.call(
+                .boxImportCommit(
+                    token: token, size: size,
+                    chain: chain.bytes.map { String(format: "%02x", $0) }.joined()),
+                timeout: session.commitPatience, attempts: 6, sent: &sent) // safe to repeat, see commitImport
+        } catch  where error.status == .unreachable && sent {
             throw DeviceSession.unknownOutcome(of: "box restore", error)
         }
         switch commit {

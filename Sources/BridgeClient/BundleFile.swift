@@ -31,7 +31,9 @@ public enum BundleFile {
             while true {
                 if let header = try BundleReader.readHeader(prefix: prefix) { return header }
                 guard let piece = try handle.read(upToCount: readSize), !piece.isEmpty else {
-                    throw BundleError(.damaged(what: prefix.isEmpty ? "the file is empty" : "the file ends after \(prefix.count) bytes, inside the header"))
+                    throw BundleError(
+                        .damaged(
+                            what: prefix.isEmpty ? "the file is empty" : "the file ends after \(prefix.count) bytes, inside the header"))
                 }
                 prefix += piece
             }
@@ -46,8 +48,10 @@ public enum BundleFile {
     /// `header` gives the source machine, its categories come from the snapshot. Returns the
     /// header as written.
     @discardableResult
-    public static func write(_ snapshot: SettingsSnapshot, header: BundleHeader, password: String?,
-                      to path: String) throws(BridgeError) -> BundleHeader {
+    public static func write(
+        _ snapshot: SettingsSnapshot, header: BundleHeader, password: String?,
+        to path: String
+    ) throws(BridgeError) -> BundleHeader {
         var bytes: [UInt8] = []
         let written: BundleHeader
         do {
@@ -67,11 +71,12 @@ public enum BundleFile {
 
     /// The exit status and message of a bundle error (README, "Exit codes": 6 for R8/R13).
     public static func bridgeError(_ error: BundleError, path: String) -> BridgeError {
-        let status: ExitStatus = switch error.kind {
-        case .damaged, .wrongPassword, .notABundle, .unsupportedVersion, .damagedBoxBackup, .legacyBoxBackup: .bundleRejected
-        case .passwordRequired, .invalidPassword: .usage
-        case .invalidContent: .failure
-        }
+        let status: ExitStatus =
+            switch error.kind {
+            case .damaged, .wrongPassword, .notABundle, .unsupportedVersion, .damagedBoxBackup, .legacyBoxBackup: .bundleRejected
+            case .passwordRequired, .invalidPassword: .usage
+            case .invalidContent: .failure
+            }
         return BridgeError(status, "\(path): \(error.message)")
     }
 
@@ -84,4 +89,3 @@ public enum BundleFile {
         return handle
     }
 }
-

@@ -11,13 +11,17 @@ enum RerunAdvice: String {
 
 extension DeviceSession {
     /// Runs the receiving side of a resumable stream (the host offers its checkpoints first).
-    func receiveStream(stream: UInt32, transferID: UInt64, into sink: any DurableSink,
-                       advice: RerunAdvice) throws(BridgeError) -> StreamResult {
+    func receiveStream(
+        stream: UInt32, transferID: UInt64, into sink: any DurableSink,
+        advice: RerunAdvice
+    ) throws(BridgeError) -> StreamResult {
         exchange.lock()
         defer { exchange.unlock() }
         do {
-            return try StreamReceiver(channel: channel, streamID: stream, sink: sink, transferID: transferID,
-                                      configuration: .forLink(channel.link.framing)).run()
+            return try StreamReceiver(
+                channel: channel, streamID: stream, sink: sink, transferID: transferID,
+                configuration: .forLink(channel.link.framing)
+            ).run()
         } catch {
             throw Self.streamFailure(error, advice: advice)
         }
@@ -25,8 +29,10 @@ extension DeviceSession {
 
     /// Runs the sending side of a resumable stream. Without a journal, a resume point the device
     /// offers is confirmed by hashing the source's prefix again (small, in-memory sources).
-    func sendStream(stream: UInt32, transferID: UInt64, source: any StreamSource, journal: TransferJournal?,
-                    advice: RerunAdvice) throws(BridgeError) -> StreamResult {
+    func sendStream(
+        stream: UInt32, transferID: UInt64, source: any StreamSource, journal: TransferJournal?,
+        advice: RerunAdvice
+    ) throws(BridgeError) -> StreamResult {
         exchange.lock()
         defer { exchange.unlock() }
         linkGone = false
@@ -35,8 +41,10 @@ extension DeviceSession {
             // The receiver speaks at least once a second while it waits; 10 s of silence means
             // the line lost what it said, or the device is gone.
             configuration.stallTimeout = .seconds(10)
-            return try StreamSender(channel: channel, streamID: stream, transferID: transferID, source: source,
-                                    journal: journal, configuration: configuration, recomputeFromSource: journal == nil).run()
+            return try StreamSender(
+                channel: channel, streamID: stream, transferID: transferID, source: source,
+                journal: journal, configuration: configuration, recomputeFromSource: journal == nil
+            ).run()
         } catch {
             linkGone = Self.linkIsGone(error)
             throw Self.streamFailure(error, advice: advice)
@@ -55,12 +63,16 @@ extension DeviceSession {
     static func streamFailure(_ error: StreamError, advice: RerunAdvice) -> BridgeError {
         switch error.code {
         case .link, .timeout:
-            BridgeError(.interrupted, "the transfer was interrupted (\(error.message)); what arrived up to the last checkpoint is kept: \(advice.rawValue)")
+            BridgeError(
+                .interrupted,
+                "the transfer was interrupted (\(error.message)); what arrived up to the last checkpoint is kept: \(advice.rawValue)")
         case .cancelled:
             BridgeError(.failure, "the machine stopped the transfer: \(error.message)")
         case .file:
-            BridgeError(.failure, "the transfer stopped on a local file: \(error.fileError.map { "\($0)" } ?? error.message); "
-                + "the machine was told at once, and what was written up to the last checkpoint is kept")
+            BridgeError(
+                .failure,
+                "the transfer stopped on a local file: \(error.fileError.map { "\($0)" } ?? error.message); "
+                    + "the machine was told at once, and what was written up to the last checkpoint is kept")
         default:
             BridgeError(.failure, error.description)
         }

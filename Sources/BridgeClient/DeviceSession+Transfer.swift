@@ -62,8 +62,10 @@ extension DeviceSession {
     /// as a resumable stream into a part file in `pendingFolder` (one per machine), checkpointed
     /// there: an interrupted export keeps it, and a rerun while the machine holds the same content
     /// continues from the last checkpoint. The part is removed once the content checked out.
-    public func exportSettings(token: String, selections: [CategorySelection], pendingFolder: String,
-                               progress: @escaping @Sendable (Int, Int) -> Void = { _, _ in }) throws(BridgeError) -> ExportedSettings {
+    public func exportSettings(
+        token: String, selections: [CategorySelection], pendingFolder: String,
+        progress: @escaping @Sendable (Int, Int) -> Void = { _, _ in }
+    ) throws(BridgeError) -> ExportedSettings {
         let response = try call(.exportOpen(token: token, categories: selections), attempts: 1)
         guard case let .exportReady(stream, transferID, size, sha256, origin) = response else {
             if case let .failure(failure) = response { throw Self.failure(failure) }
@@ -72,8 +74,9 @@ extension DeviceSession {
         let part = try openExportPart(folder: pendingFolder, transferID: transferID)
         defer { part.close() }
         let damagedBefore = channel.damagedFrames
-        let result = try receiveStream(stream: stream, transferID: transferID,
-                                       into: ProgressSink(part, total: size, report: progress), advice: .settings)
+        let result = try receiveStream(
+            stream: stream, transferID: transferID,
+            into: ProgressSink(part, total: size, report: progress), advice: .settings)
         let bytes: [UInt8]
         do {
             bytes = try part.read(at: 0, count: size)
@@ -90,7 +93,7 @@ extension DeviceSession {
         do {
             snapshot = try SettingsStream.decode(bytes)
         } catch {
-            try? part.discard()   // continuing it would end the same way
+            try? part.discard() // continuing it would end the same way
             throw BridgeError(.failure, "the device sent settings this bridge cannot read: \(error)")
         }
         do {
@@ -98,29 +101,35 @@ extension DeviceSession {
         } catch {
             logger.warning("could not remove the received export \(part.partPath): \(error)")
         }
-        return ExportedSettings(origin: origin, snapshot: snapshot, resumedFrom: result.resumedFrom,
-                                damagedFrames: channel.damagedFrames - damagedBefore)
+        return ExportedSettings(
+            origin: origin, snapshot: snapshot, resumedFrom: result.resumedFrom,
+            damagedFrames: channel.damagedFrames - damagedBefore)
     }
 
     /// Sends content to import as a resumable stream into the device's durable import staging;
     /// the device then plans it by its own rules and stages it (R3). The transfer is named by the
     /// content and the machine, so a rerun with the same bundle continues where the last one
     /// stopped.
-    public func stageImport(token: String, origin: BundleOrigin, selections: [CategorySelection], content: SettingsSnapshot,
-                            progress: @escaping @Sendable (Int, Int) -> Void = { _, _ in }) throws(BridgeError) -> StagedImport {
+    public func stageImport(
+        token: String, origin: BundleOrigin, selections: [CategorySelection], content: SettingsSnapshot,
+        progress: @escaping @Sendable (Int, Int) -> Void = { _, _ in }
+    ) throws(BridgeError) -> StagedImport {
         let bytes = SettingsStream.encode(content)
         let digest = SettingsStream.digest(bytes)
         let transferID = SettingsStream.transferID(digest: digest, serialNumber: device?.serialNumber ?? "")
-        let begin = try call(.importBegin(token: token, origin: origin, categories: selections, size: bytes.count,
-                                          sha256: digest, transferID: transferID), attempts: 1)
+        let begin = try call(
+            .importBegin(
+                token: token, origin: origin, categories: selections, size: bytes.count,
+                sha256: digest, transferID: transferID), attempts: 1)
         guard case let .importReady(stream) = begin else {
             if case let .failure(failure) = begin { throw Self.failure(failure) }
             throw Self.unexpected(begin, to: "import-begin")
         }
         let result: StreamResult
         do {
-            result = try sendStream(stream: stream, transferID: transferID,
-                                    source: ProgressSource(base: BytesSource(bytes), report: progress), journal: nil, advice: .settings)
+            result = try sendStream(
+                stream: stream, transferID: transferID,
+                source: ProgressSource(base: BytesSource(bytes), report: progress), journal: nil, advice: .settings)
         } catch let interruption where interruption.status == .interrupted && !linkGone {
             // The final acknowledgement may have been lost on a noisy line although every byte
             // arrived: the device checks size and digest itself before it stages anything.
@@ -128,9 +137,9 @@ extension DeviceSession {
             do {
                 return StagedImport(plan: try stage(token: token), resumedFrom: 0, transferID: transferID)
             } catch let refusal where refusal.status != .interrupted && refusal.status != .unreachable {
-                throw refusal   // the device answered: its rules refuse it, or it arrived damaged and was dropped
+                throw refusal // the device answered: its rules refuse it, or it arrived damaged and was dropped
             } catch {
-                throw interruption   // incomplete, or the device is gone: resumable
+                throw interruption // incomplete, or the device is gone: resumable
             }
         }
         return StagedImport(plan: try stage(token: token), resumedFrom: result.resumedFrom, transferID: transferID)
@@ -146,7 +155,7 @@ extension DeviceSession {
         var sent = false
         do {
             response = try call(.importCommit(token: token), timeout: commitPatience, attempts: 6, sent: &sent)
-        } catch where error.status == .unreachable && sent {
+        } catch  where error.status == .unreachable && sent {
             throw Self.unknownOutcome(of: "import", error)
         }
         switch response {
@@ -170,9 +179,11 @@ extension DeviceSession {
     /// The machine went silent, or away, after it was asked to apply: say that the outcome is not
     /// known and how it will be learnt (exit 8).
     static func unknownOutcome(of operation: String, _ error: BridgeError) -> BridgeError {
-        BridgeError(.interrupted, "the machine was asked to apply the \(operation) and then stopped answering (\(error.message)): "
-            + "whether it applied it is NOT known yet. Run the same command again once the machine answers (or use --wait): "
-            + "it asks the machine whether the \(operation) was applied and reports the truth, without sending anything twice")
+        BridgeError(
+            .interrupted,
+            "the machine was asked to apply the \(operation) and then stopped answering (\(error.message)): "
+                + "whether it applied it is NOT known yet. Run the same command again once the machine answers (or use --wait): "
+                + "it asks the machine whether the \(operation) was applied and reports the truth, without sending anything twice")
     }
 
     /// import-stage: the device checks what it received and stages its own plan of it.

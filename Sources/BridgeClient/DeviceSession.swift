@@ -1,6 +1,6 @@
-import Foundation
 import BridgeLink
 import BridgeWire
+import Foundation
 import Logging
 import MFPKit
 
@@ -103,8 +103,10 @@ public final class DeviceSession: @unchecked Sendable {
     public func hello() throws(BridgeError) {
         // Patient: a device may still be finishing a stream for a host that died (it gives up
         // after 5 s of silence) when the next host says hello to resume.
-        let response = try call(.hello(minVersion: ProtocolVersion.minimum, maxVersion: ProtocolVersion.maximum,
-                                       software: "mfpbridge"), attempts: 6)
+        let response = try call(
+            .hello(
+                minVersion: ProtocolVersion.minimum, maxVersion: ProtocolVersion.maximum,
+                software: "mfpbridge"), attempts: 6)
         switch response {
         case let .hello(version, model, serialNumber, firmware):
             device = (model, serialNumber, firmware, version)
@@ -119,7 +121,8 @@ public final class DeviceSession: @unchecked Sendable {
     public func login(user: String, password: String) throws(BridgeError) {
         let challenge = try call(.loginChallenge(user: user))
         guard case let .challenge(saltHex, nonceHex) = challenge,
-              let salt = [UInt8](hexString: saltHex), let nonce = [UInt8](hexString: nonceHex) else {
+            let salt = [UInt8](hexString: saltHex), let nonce = [UInt8](hexString: nonceHex)
+        else {
             throw Self.unexpected(challenge, to: "login-challenge")
         }
         let proof = LoginProof.proof(password: password, salt: salt, nonce: nonce)
@@ -155,15 +158,16 @@ public final class DeviceSession: @unchecked Sendable {
 
     /// Maps a device refusal to the exit status its rule calls for.
     public static func failure(_ failure: DeviceFailure) -> BridgeError {
-        let status: ExitStatus = switch failure.code {
-        case .authenticationRequired, .authenticationFailed, .lockedOut, .notAdministrator: .authentication
-        case .refused, .busy, .notReserved: .refusedByDeviceState
-        case .incompatible: .incompatible
-        case .incomplete: .interrupted
-        case .unsupportedVersion, .badRequest: .failure
-        // The device found the file's seal broken (a box backup's trailer): as the host would (R8).
-        case .damaged: failure.rule == .r8 ? .bundleRejected : .failure
-        }
+        let status: ExitStatus =
+            switch failure.code {
+            case .authenticationRequired, .authenticationFailed, .lockedOut, .notAdministrator: .authentication
+            case .refused, .busy, .notReserved: .refusedByDeviceState
+            case .incompatible: .incompatible
+            case .incomplete: .interrupted
+            case .unsupportedVersion, .badRequest: .failure
+            // The device found the file's seal broken (a box backup's trailer): as the host would (R8).
+            case .damaged: failure.rule == .r8 ? .bundleRejected : .failure
+            }
         let prefix = failure.rule.map { "\($0.rawValue): " } ?? ""
         return BridgeError(status, prefix + failure.message, blockers: failure.blockers)
     }

@@ -26,8 +26,10 @@ public struct ExportOperation {
         public var damagedFrames: Int
     }
 
-    public func run(session: DeviceSession, codec: any BundleCodec, now: Date = Date(),
-                    progress: @escaping @Sendable (Int, Int) -> Void = { _, _ in }) throws(BridgeError) -> Result {
+    public func run(
+        session: DeviceSession, codec: any BundleCodec, now: Date = Date(),
+        progress: @escaping @Sendable (Int, Int) -> Void = { _, _ in }
+    ) throws(BridgeError) -> Result {
         let status = try session.statusIfIdle(for: "export")
         let categories = selections.map(\.category)
         let syncBlockers = SyncRestrictions.blockers(.export, selections: selections, sync: status.sync, now: now)
@@ -39,7 +41,8 @@ public struct ExportOperation {
         let exported = try session.exportSettings(token: token, selections: selections, pendingFolder: pendingFolder, progress: progress)
         // Written only now, from content whose digest checked out.
         try codec.write(origin: exported.origin, snapshot: exported.snapshot, password: password, to: outputPath)
-        return Result(origin: exported.origin, counts: exported.snapshot.categories.mapValues(\.count), resumedFrom: exported.resumedFrom,
-                      damagedFrames: exported.damagedFrames)
+        return Result(
+            origin: exported.origin, counts: exported.snapshot.categories.mapValues(\.count), resumedFrom: exported.resumedFrom,
+            damagedFrames: exported.damagedFrames)
     }
 }

@@ -22,9 +22,11 @@ public struct HistoryEntry: Codable, Sendable, Hashable, FetchableRecord, Persis
     public var bundlePath: String?
     public var snapshotPath: String?
 
-    public init(startedAt: Date, finishedAt: Date, operation: String, device: String, deviceSerial: String?, model: String?,
-                user: String, categories: String, outcome: String, exitCode: Int32, message: String,
-                bundlePath: String?, snapshotPath: String?) {
+    public init(
+        startedAt: Date, finishedAt: Date, operation: String, device: String, deviceSerial: String?, model: String?,
+        user: String, categories: String, outcome: String, exitCode: Int32, message: String,
+        bundlePath: String?, snapshotPath: String?
+    ) {
         self.startedAt = startedAt
         self.finishedAt = finishedAt
         self.operation = operation
@@ -145,22 +147,23 @@ public final class History: Sendable {
             return BridgeError(.failure, "\(doing) \(path): \(error)")
         }
         let folder = (path as NSString).deletingLastPathComponent
-        let reason: String = switch error.resultCode {
-        case .SQLITE_FULL:
-            "the disk holding \(folder) is full (SQLITE_FULL): free some space"
-        case .SQLITE_READONLY, .SQLITE_PERM:
-            "\(path) is read-only (\(error.resultCode == .SQLITE_PERM ? "SQLITE_PERM" : "SQLITE_READONLY")): set MFPBRIDGE_DATA_DIR to a writable folder, or fix the file's owner and permissions"
-        case .SQLITE_CANTOPEN:
-            "cannot open \(path) (SQLITE_CANTOPEN): check that \(folder) exists and is writable, or set MFPBRIDGE_DATA_DIR to a writable folder"
-        case .SQLITE_IOERR:
-            "the disk failed while reading or writing \(path) (SQLITE_IOERR): check the disk (dmesg) and run the command again"
-        case .SQLITE_CORRUPT, .SQLITE_NOTADB:
-            "\(path) is damaged (\(error.resultCode == .SQLITE_NOTADB ? "SQLITE_NOTADB" : "SQLITE_CORRUPT")): move it away; the next command starts a new history"
-        case .SQLITE_BUSY, .SQLITE_LOCKED:
-            "\(path) is locked by another mfpbridge command (SQLITE_BUSY): run the command again when it has finished"
-        default:
-            "\(path): SQLite error \(error.extendedResultCode.rawValue) (\(error.message ?? "no message"))"
-        }
+        let reason: String =
+            switch error.resultCode {
+            case .SQLITE_FULL:
+                "the disk holding \(folder) is full (SQLITE_FULL): free some space"
+            case .SQLITE_READONLY, .SQLITE_PERM:
+                "\(path) is read-only (\(error.resultCode == .SQLITE_PERM ? "SQLITE_PERM" : "SQLITE_READONLY")): set MFPBRIDGE_DATA_DIR to a writable folder, or fix the file's owner and permissions"
+            case .SQLITE_CANTOPEN:
+                "cannot open \(path) (SQLITE_CANTOPEN): check that \(folder) exists and is writable, or set MFPBRIDGE_DATA_DIR to a writable folder"
+            case .SQLITE_IOERR:
+                "the disk failed while reading or writing \(path) (SQLITE_IOERR): check the disk (dmesg) and run the command again"
+            case .SQLITE_CORRUPT, .SQLITE_NOTADB:
+                "\(path) is damaged (\(error.resultCode == .SQLITE_NOTADB ? "SQLITE_NOTADB" : "SQLITE_CORRUPT")): move it away; the next command starts a new history"
+            case .SQLITE_BUSY, .SQLITE_LOCKED:
+                "\(path) is locked by another mfpbridge command (SQLITE_BUSY): run the command again when it has finished"
+            default:
+                "\(path): SQLite error \(error.extendedResultCode.rawValue) (\(error.message ?? "no message"))"
+            }
         return BridgeError(.failure, "\(doing): \(reason)")
     }
 }

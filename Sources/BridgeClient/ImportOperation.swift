@@ -21,8 +21,10 @@ public final class ImportOperation {
     private var keepalive: Keepalive?
 
     /// - Parameter selections: `nil` imports every category the bundle holds.
-    public init(session: DeviceSession, bundle: (origin: BundleOrigin, snapshot: SettingsSnapshot),
-                selections: [CategorySelection]?, pendingFolder: String) throws(BridgeError) {
+    public init(
+        session: DeviceSession, bundle: (origin: BundleOrigin, snapshot: SettingsSnapshot),
+        selections: [CategorySelection]?, pendingFolder: String
+    ) throws(BridgeError) {
         self.session = session
         self.pendingFolder = pendingFolder
         self.origin = bundle.origin
@@ -31,8 +33,10 @@ public final class ImportOperation {
         let wanted = selections ?? inBundle.sorted().map { CategorySelection($0) }
         let missing = wanted.filter { !inBundle.contains($0.category) }
         guard missing.isEmpty else {
-            throw BridgeError(.usage, "the bundle holds no \(missing.map(\.description).joined(separator: ", ")); it holds "
-                + inBundle.sorted().map(\.rawValue).joined(separator: ", "))
+            throw BridgeError(
+                .usage,
+                "the bundle holds no \(missing.map(\.description).joined(separator: ", ")); it holds "
+                    + inBundle.sorted().map(\.rawValue).joined(separator: ", "))
         }
         self.selections = wanted
     }
@@ -50,8 +54,9 @@ public final class ImportOperation {
         // What the import would overwrite: the R2 report compares against it, and it becomes the snapshot.
         let current = try session.exportSettings(token: token, selections: selections, pendingFolder: pendingFolder).snapshot
         self.current = current
-        let plan = ImportPlanner.plan(origin: origin, incoming: incoming, selections: selections, target: target,
-                                      status: status, current: current, now: now)
+        let plan = ImportPlanner.plan(
+            origin: origin, incoming: incoming, selections: selections, target: target,
+            status: status, current: current, now: now)
         self.plan = plan
         if plan.isRefused {
             throw BridgeError(.incompatible, "import refused", blockers: plan.refusals)
@@ -63,8 +68,10 @@ public final class ImportOperation {
     /// - Parameter beforeCommit: called with the transfer id right before the machine is asked to
     ///   apply: a caller remembers it, so that if the answer never comes the next run can ask the
     ///   machine whether it applied that transfer (`DeviceSession.transferOutcome`).
-    public func apply(progress: @escaping @Sendable (Int, Int) -> Void = { _, _ in },
-                      beforeCommit: (UInt64) throws(BridgeError) -> Void = { _ in }) throws(BridgeError) -> ImportPlan {
+    public func apply(
+        progress: @escaping @Sendable (Int, Int) -> Void = { _, _ in },
+        beforeCommit: (UInt64) throws(BridgeError) -> Void = { _ in }
+    ) throws(BridgeError) -> ImportPlan {
         guard let token, let plan else { throw BridgeError(.failure, "prepare the import first") }
         let status = try session.status()
         var blockers = ImportExportPreflight.blockers(for: status)
@@ -76,16 +83,21 @@ public final class ImportOperation {
         let applied = plan.categories.filter(\.applied).map(\.category)
         guard !applied.isEmpty else { return plan }
         let selections = self.selections.filter { applied.contains($0.category) }
-        let staged = try session.stageImport(token: token, origin: origin, selections: selections,
-                                             content: incoming.restricted(to: Set(applied)), progress: progress)
+        let staged = try session.stageImport(
+            token: token, origin: origin, selections: selections,
+            content: incoming.restricted(to: Set(applied)), progress: progress)
         resumedFrom = staged.resumedFrom
         // The device planned what it received by its own rules; a difference means the two sides
         // disagree about the machine, and nothing is applied.
         for devicePlan in staged.plan.categories {
             guard let hostPlan = plan.categories.first(where: { $0.category == devicePlan.category }),
-                  hostPlan.applied == devicePlan.applied, hostPlan.skipped.count == devicePlan.skipped.count,
-                  hostPlan.added.count == devicePlan.added.count, hostPlan.removed.count == devicePlan.removed.count else {
-                throw BridgeError(.failure, "the device's plan for \(devicePlan.category.rawValue) differs from the report shown; nothing was applied, run the import again")
+                hostPlan.applied == devicePlan.applied, hostPlan.skipped.count == devicePlan.skipped.count,
+                hostPlan.added.count == devicePlan.added.count, hostPlan.removed.count == devicePlan.removed.count
+            else {
+                throw BridgeError(
+                    .failure,
+                    "the device's plan for \(devicePlan.category.rawValue) differs from the report shown; nothing was applied, run the import again"
+                )
             }
         }
         try beforeCommit(staged.transferID)

@@ -1,7 +1,7 @@
 import BridgeSystem
 import BridgeTransfer
 import Foundation
-import Glibc   // S_* and E* constants only; the calls go through BridgeSystem
+import Glibc // S_* and E* constants only; the calls go through BridgeSystem
 
 /// Files the operator names on the command line (bundles, box backups), checked before they are
 /// read so that a typo or a folder gets a sentence, not a Foundation error number.
@@ -12,7 +12,7 @@ public enum InputFile {
         let info: stat
         do throws(SystemError) {
             info = try Syscall.stat(path)
-        } catch where error.errno == ENOENT || error.errno == ENOTDIR {
+        } catch  where error.errno == ENOENT || error.errno == ENOTDIR {
             throw BridgeError(.usage, "no \(what) at \(path): check the file name")
         } catch {
             throw unreadable(path, what: what, errno: error.errno)
@@ -34,11 +34,12 @@ public enum InputFile {
     }
 
     public static func unreadable(_ path: String, what: String, errno code: Int32) -> BridgeError {
-        let hint = switch code {
-        case EACCES, EPERM: "check its permissions (ls -l \(path)) or run as a user who may read it"
-        case EIO: "the disk could not read it: check the disk (dmesg) or use another copy"
-        default: "check the file"
-        }
+        let hint =
+            switch code {
+            case EACCES, EPERM: "check its permissions (ls -l \(path)) or run as a user who may read it"
+            case EIO: "the disk could not read it: check the disk (dmesg) or use another copy"
+            default: "check the file"
+            }
         let reason = SystemError.reason(code).lowercased()
         return BridgeError(.failure, "cannot read the \(what) \(path): \(reason) (\(FileSystemError.symbol(code))): \(hint)")
     }

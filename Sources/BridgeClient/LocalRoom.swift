@@ -17,8 +17,10 @@ enum LocalRoom {
         // Room for the payload and a margin for the trailer and the checkpoint records.
         let needed = bytes > alreadyThere ? bytes - alreadyThere + (1 << 20) : 1 << 20
         guard free >= needed else {
-            throw BridgeError(.failure, "the folder of \(path) has \(megabytes(free)) free, the backup needs \(megabytes(needed)) more: "
-                + "free some space or choose another folder; nothing was reserved on the machine")
+            throw BridgeError(
+                .failure,
+                "the folder of \(path) has \(megabytes(free)) free, the backup needs \(megabytes(needed)) more: "
+                    + "free some space or choose another folder; nothing was reserved on the machine")
         }
     }
 

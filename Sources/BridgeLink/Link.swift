@@ -1,6 +1,6 @@
 import BridgeSystem
 import BridgeWire
-import Glibc   // errno constants only; the calls go through BridgeSystem
+import Glibc // errno constants only; the calls go through BridgeSystem
 
 /// A bidirectional byte pipe to a device.
 ///
@@ -28,7 +28,7 @@ public protocol Link: AnyObject, Sendable {
 public struct LinkError: Error, Sendable, CustomStringConvertible {
     public enum Code: String, Sendable {
         case notFound, permissionDenied, busy, vanished, closed, timeout, invalidAddress,
-             unsupportedBaudRate, notATerminal, io
+            unsupportedBaudRate, notATerminal, io
         /// A device is there but not on the allow-list: it was not opened.
         case notAllowed
         /// The address names more than one device.
@@ -91,7 +91,8 @@ extension LinkError {
         case EBUSY, EWOULDBLOCK:
             self.init(
                 code: .busy,
-                message: "\(path): port is in use by another program (a terminal program, ModemManager, another mfpbridge): close it and retry",
+                message:
+                    "\(path): port is in use by another program (a terminal program, ModemManager, another mfpbridge): close it and retry",
                 errno: e)
         case ENOTTY:
             self.init(

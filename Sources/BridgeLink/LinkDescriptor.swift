@@ -1,5 +1,5 @@
 import BridgeSystem
-import Glibc   // pollfd, POLL* and errno constants; the calls go through BridgeSystem
+import Glibc // pollfd, POLL* and errno constants; the calls go through BridgeSystem
 import Synchronization
 
 /// What kind of descriptor a link reads and writes: it decides how hang-ups and end-of-file read.
@@ -78,7 +78,7 @@ final class LinkDescriptor: Sendable {
         let releaseNow = state.withLock { state -> Bool in
             if state.closing { return false }
             state.closing = true
-            Syscall.wake(wakeWrite)   // the pipe is empty and non-blocking: cannot fail usefully
+            Syscall.wake(wakeWrite) // the pipe is empty and non-blocking: cannot fail usefully
             if state.operationsInFlight == 0 {
                 state.released = true
                 return true
@@ -141,7 +141,7 @@ final class LinkDescriptor: Sendable {
             let ready: Int32
             do throws(SystemError) {
                 ready = try Syscall.poll(&fds, timeoutMilliseconds: timeout)
-            } catch where error.errno == EINTR {
+            } catch  where error.errno == EINTR {
                 continue
             } catch {
                 throw LinkError(code: .io, message: "waiting for \(address) failed", errno: error.errno)
@@ -149,7 +149,7 @@ final class LinkDescriptor: Sendable {
             if fds[1].revents != 0 { return .closed }
             if ready == 0 {
                 if ContinuousClock.now >= deadline { return .timedOut }
-                continue   // woke a little early (poll rounds to its clock): wait out the rest
+                continue // woke a little early (poll rounds to its clock): wait out the rest
             }
             return .ready(fds[0].revents)
         }
@@ -226,42 +226,43 @@ final class LinkDescriptor: Sendable {
     }
 
     private func sendAll(_ buffer: UnsafeRawBufferPointer) throws(LinkError) {
-                var offset = 0
-                var stallDeadline = ContinuousClock.now + sendStallTimeout
-                while offset < buffer.count {
-                    let rest = UnsafeRawBufferPointer(rebasing: buffer[offset...])
-                    do throws(SystemError) {
-                        let written = switch kind {
-                        case .terminal: try Syscall.write(fd, rest)
-                        case .socket: try Syscall.send(fd, rest)
-                        }
-                        if written > 0 {
-                            offset += written
-                            stallDeadline = ContinuousClock.now + sendStallTimeout
-                        }
-                        continue
-                    } catch {
-                        switch error.errno {
-                        case EAGAIN, EWOULDBLOCK: break   // full: wait for room below
-                        case EIO, ENXIO, ENODEV: throw LinkError.vanished(address, errno: error.errno)
-                        case EPIPE, ECONNRESET:
-                            if kind == .terminal { throw LinkError.vanished(address, errno: error.errno) }
-                            throw LinkError.peerClosed(address, errno: error.errno)
-                        default: throw LinkError(code: .io, message: "writing to \(address) failed", errno: error.errno)
-                        }
+        var offset = 0
+        var stallDeadline = ContinuousClock.now + sendStallTimeout
+        while offset < buffer.count {
+            let rest = UnsafeRawBufferPointer(rebasing: buffer[offset...])
+            do throws(SystemError) {
+                let written =
+                    switch kind {
+                    case .terminal: try Syscall.write(fd, rest)
+                    case .socket: try Syscall.send(fd, rest)
                     }
-                    switch try wait(for: Int16(POLLOUT), until: stallDeadline) {
-                    case .closed:
-                        throw LinkError.closedByUs(address)
-                    case .timedOut:
-                        throw LinkError(
-                            code: .timeout,
-                            message: "no byte could be written to \(address) for \(sendStallTimeout): "
-                                + "the other side is not reading (stalled or flow-controlled); \(offset) of \(buffer.count) bytes sent")
-                    case .ready(let revents):
-                        if kind == .terminal && revents & Self.hangUp != 0 { throw LinkError.vanished(address) }
-                        // A socket's hang-up shows as EPIPE/ECONNRESET on the next send.
-                    }
+                if written > 0 {
+                    offset += written
+                    stallDeadline = ContinuousClock.now + sendStallTimeout
                 }
+                continue
+            } catch {
+                switch error.errno {
+                case EAGAIN, EWOULDBLOCK: break // full: wait for room below
+                case EIO, ENXIO, ENODEV: throw LinkError.vanished(address, errno: error.errno)
+                case EPIPE, ECONNRESET:
+                    if kind == .terminal { throw LinkError.vanished(address, errno: error.errno) }
+                    throw LinkError.peerClosed(address, errno: error.errno)
+                default: throw LinkError(code: .io, message: "writing to \(address) failed", errno: error.errno)
+                }
+            }
+            switch try wait(for: Int16(POLLOUT), until: stallDeadline) {
+            case .closed:
+                throw LinkError.closedByUs(address)
+            case .timedOut:
+                throw LinkError(
+                    code: .timeout,
+                    message: "no byte could be written to \(address) for \(sendStallTimeout): "
+                        + "the other side is not reading (stalled or flow-controlled); \(offset) of \(buffer.count) bytes sent")
+            case .ready(let revents):
+                if kind == .terminal && revents & Self.hangUp != 0 { throw LinkError.vanished(address) }
+            // A socket's hang-up shows as EPIPE/ECONNRESET on the next send.
+            }
+        }
     }
 }

@@ -1,6 +1,6 @@
 import BridgeSystem
 import BridgeWire
-import Glibc   // termios and O_* constants only; the calls go through BridgeSystem
+import Glibc // termios and O_* constants only; the calls go through BridgeSystem
 
 /// The device side of a pseudo-terminal: an emulator serves on the master, and hosts open
 /// ``slavePath`` with ``SerialLink`` as if it were a serial port.

@@ -1,6 +1,6 @@
 import BridgeSystem
 import BridgeWire
-import Glibc   // termios and O_* constants only; the calls go through BridgeSystem
+import Glibc // termios and O_* constants only; the calls go through BridgeSystem
 
 /// A serial port (or a pty slave) in raw 8N1 mode: 8 data bits, no parity, one stop bit, no
 /// hardware or software flow control, no echo, no line editing, no signals, no CR/LF translation.
@@ -41,13 +41,14 @@ public final class SerialLink: Link {
         do throws(SystemError) {
             fd = FileDescriptor(takingOwnershipOf: try Syscall.open(path, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC))
         } catch {
-            if error.errno == ENOTDIR {   // "/dev/ttyS0/x": no such port either
+            if error.errno == ENOTDIR { // "/dev/ttyS0/x": no such port either
                 throw LinkError(SystemError(call: error.call, errno: ENOENT), path: path)
             }
-            if error.errno == EISDIR {   // O_RDWR on a folder
-                throw LinkError(code: .notATerminal,
-                                message: "\(path) is a folder, not a serial port: give the port's device file; `mfpbridge devices` lists ports",
-                                errno: EISDIR)
+            if error.errno == EISDIR { // O_RDWR on a folder
+                throw LinkError(
+                    code: .notATerminal,
+                    message: "\(path) is a folder, not a serial port: give the port's device file; `mfpbridge devices` lists ports",
+                    errno: EISDIR)
             }
             throw LinkError(error, path: path)
         }
@@ -65,13 +66,13 @@ public final class SerialLink: Link {
         do throws(SystemError) {
             try Syscall.flock(fd.raw, LOCK_EX | LOCK_NB)
         } catch {
-            throw LinkError(error, path: path)   // EWOULDBLOCK -> .busy
+            throw LinkError(error, path: path) // EWOULDBLOCK -> .busy
         }
         if !pseudoTerminal {
             do throws(SystemError) {
                 try Syscall.setExclusive(fd.raw)
             } catch {
-                throw LinkError(error, path: path)   // ENOTTY -> .notATerminal
+                throw LinkError(error, path: path) // ENOTTY -> .notATerminal
             }
         }
         try configureRaw(fd.raw, speed: speed, baudRate: baudRate, path: path)
@@ -119,9 +120,9 @@ public final class SerialLink: Link {
         (9600, speed_t(B9600)), (19200, speed_t(B19200)), (38400, speed_t(B38400)),
         (57600, speed_t(B57600)), (115200, speed_t(B115200)), (230400, speed_t(B230400)),
         (460800, speed_t(B460800)), (500000, speed_t(B500000)), (576000, speed_t(B576000)),
-        (921600, speed_t(B921600)), (1000000, speed_t(B1000000)), (1152000, speed_t(B1152000)),
-        (1500000, speed_t(B1500000)), (2000000, speed_t(B2000000)), (2500000, speed_t(B2500000)),
-        (3000000, speed_t(B3000000)), (3500000, speed_t(B3500000)), (4000000, speed_t(B4000000)),
+        (921600, speed_t(B921600)), (1_000_000, speed_t(B1000000)), (1_152_000, speed_t(B1152000)),
+        (1_500_000, speed_t(B1500000)), (2_000_000, speed_t(B2000000)), (2_500_000, speed_t(B2500000)),
+        (3_000_000, speed_t(B3000000)), (3_500_000, speed_t(B3500000)), (4_000_000, speed_t(B4000000)),
     ]
 
     static func speedConstant(for rate: Int) throws(LinkError) -> speed_t {
@@ -142,7 +143,7 @@ public final class SerialLink: Link {
         var settings: termios
         var actual: termios
         do throws(SystemError) {
-            settings = try Syscall.tcgetattr(fd)   // ENOTTY -> .notATerminal
+            settings = try Syscall.tcgetattr(fd) // ENOTTY -> .notATerminal
             applyRaw8N1(&settings)
             try Syscall.cfsetspeed(&settings, speed)
             try Syscall.tcsetattr(fd, settings)

@@ -36,14 +36,16 @@ public enum SerialPortScanner {
         guard let enumerate = udev_enumerate_new(udev) else { return [] }
         defer { udev_enumerate_unref(enumerate) }
         guard udev_enumerate_add_match_subsystem(enumerate, "tty") >= 0,
-              udev_enumerate_scan_devices(enumerate) >= 0 else { return [] }
+            udev_enumerate_scan_devices(enumerate) >= 0
+        else { return [] }
 
         var ports: [SerialPortInfo] = []
-        var entry = udev_enumerate_get_list_entry(enumerate)   // owned by `enumerate`
+        var entry = udev_enumerate_get_list_entry(enumerate) // owned by `enumerate`
         while let current = entry {
             entry = udev_list_entry_get_next(current)
             guard let syspath = udev_list_entry_get_name(current),
-                  let device = udev_device_new_from_syspath(udev, syspath) else { continue }
+                let device = udev_device_new_from_syspath(udev, syspath)
+            else { continue }
             defer { udev_device_unref(device) }
             if let port = portInfo(device) { ports.append(port) }
         }
@@ -53,7 +55,8 @@ public enum SerialPortScanner {
     /// `device` and every parent reached from it stay owned by the caller's reference.
     private static func portInfo(_ device: OpaquePointer) -> SerialPortInfo? {
         guard let node = string(udev_device_get_devnode(device)),
-              let parent = udev_device_get_parent(device) else { return nil }
+            let parent = udev_device_get_parent(device)
+        else { return nil }
         let driver = string(udev_device_get_driver(parent))
         // 8250 ports exist for every possible UART; port type 0 (PORT_UNKNOWN) means none is there.
         if driver == "serial8250", sysattr(device, "type") == "0" { return nil }
@@ -92,7 +95,9 @@ public enum SerialAddress {
     public static func parse(_ text: String) throws(LinkError) -> (path: String, baudRate: Int) {
         let prefix = "serial:"
         guard text.hasPrefix(prefix) else {
-            throw LinkError(code: .invalidAddress, message: "\"\(text)\" is not a serial address: write serial:/dev/ttyUSB0 or serial:/dev/ttyUSB0@115200")
+            throw LinkError(
+                code: .invalidAddress,
+                message: "\"\(text)\" is not a serial address: write serial:/dev/ttyUSB0 or serial:/dev/ttyUSB0@115200")
         }
         let body = text.dropFirst(prefix.count)
         var path = Substring(body)
@@ -101,15 +106,17 @@ public enum SerialAddress {
             path = body[..<at]
             let rateText = body[body.index(after: at)...]
             guard !rateText.isEmpty, rateText.allSatisfy(\.isASCII), rateText.allSatisfy(\.isNumber),
-                  let rate = Int(rateText) else {
-                throw LinkError(code: .invalidAddress, message: "\"\(text)\": the baud rate after @ must be a number, e.g. serial:/dev/ttyUSB0@115200")
+                let rate = Int(rateText)
+            else {
+                throw LinkError(
+                    code: .invalidAddress, message: "\"\(text)\": the baud rate after @ must be a number, e.g. serial:/dev/ttyUSB0@115200")
             }
             baudRate = rate
         }
         guard path.hasPrefix("/"), path.count > 1 else {
             throw LinkError(code: .invalidAddress, message: "\"\(text)\": the port must be an absolute path such as /dev/ttyUSB0")
         }
-        _ = try SerialLink.speedConstant(for: baudRate)   // .unsupportedBaudRate with the list
+        _ = try SerialLink.speedConstant(for: baudRate) // .unsupportedBaudRate with the list
         return (String(path), baudRate)
     }
 }

@@ -1,6 +1,6 @@
 import BridgeSystem
 import BridgeWire
-import Glibc   // socket constants only; the calls go through BridgeSystem
+import Glibc // socket constants only; the calls go through BridgeSystem
 
 /// A connected Unix stream socket carrying raw frames.
 public final class SocketLink: Link {
@@ -45,11 +45,17 @@ public final class SocketLink: Link {
                 case ENOENT, ENOTDIR:
                     throw LinkError(code: .notFound, message: "no socket at \(path): is the emulator running?", errno: error.errno)
                 case ECONNREFUSED:
-                    throw LinkError(code: .notFound, message: "nothing is listening on \(path): is the emulator running?", errno: error.errno)
+                    throw LinkError(
+                        code: .notFound, message: "nothing is listening on \(path): is the emulator running?", errno: error.errno)
                 case EAGAIN, EINPROGRESS, ETIMEDOUT:
-                    throw LinkError(code: .timeout, message: "\(path) did not accept the connection within \(timeout): the listener is overloaded or stuck", errno: error.errno)
+                    throw LinkError(
+                        code: .timeout,
+                        message: "\(path) did not accept the connection within \(timeout): the listener is overloaded or stuck",
+                        errno: error.errno)
                 case EACCES, EPERM:
-                    throw LinkError(code: .permissionDenied, message: "permission denied connecting to \(path): check the socket file's owner and mode", errno: error.errno)
+                    throw LinkError(
+                        code: .permissionDenied, message: "permission denied connecting to \(path): check the socket file's owner and mode",
+                        errno: error.errno)
                 case ENOTSOCK, EPROTOTYPE:
                     throw LinkError(code: .invalidAddress, message: "\(path) is not a stream socket", errno: error.errno)
                 default:

@@ -1,5 +1,5 @@
 import BridgeSystem
-import Glibc   // socket and errno constants only; the calls go through BridgeSystem
+import Glibc // socket and errno constants only; the calls go through BridgeSystem
 
 /// A listening Unix stream socket; ``accept(timeout:)`` hands out a ``SocketLink`` per client.
 ///
@@ -24,7 +24,7 @@ public final class SocketListener: Sendable {
         }
         do throws(SystemError) {
             try Syscall.bind(fd.raw, socketAddress)
-        } catch where error.errno == EADDRINUSE {
+        } catch  where error.errno == EADDRINUSE {
             try Self.removeStaleSocket(at: path, socketAddress)
             do throws(SystemError) {
                 try Syscall.bind(fd.raw, socketAddress)
@@ -47,7 +47,8 @@ public final class SocketListener: Sendable {
         self.descriptor = try LinkDescriptor(fd, kind: .socket, address: address) { _ in
             // Remove the socket file only if it is still ours (not replaced by another listener).
             guard let identity, let info = try? Syscall.lstat(path),
-                  info.st_dev == identity.0, info.st_ino == identity.1 else { return }
+                info.st_dev == identity.0, info.st_ino == identity.1
+            else { return }
             try? Syscall.unlink(path)
         }
     }
@@ -64,7 +65,7 @@ public final class SocketListener: Sendable {
                     client = try Syscall.accept(fd)
                 } catch {
                     switch error.errno {
-                    case EAGAIN, EWOULDBLOCK, ECONNABORTED, EPROTO: continue   // the client gave up
+                    case EAGAIN, EWOULDBLOCK, ECONNABORTED, EPROTO: continue // the client gave up
                     case EMFILE, ENFILE:
                         throw LinkError(code: .io, message: "cannot accept on \(path): too many open files", errno: error.errno)
                     default:
@@ -87,7 +88,8 @@ public final class SocketListener: Sendable {
         case EADDRINUSE:
             LinkError(code: .busy, message: "\(path) is in use by another program that is listening on it", errno: error.errno)
         case EACCES, EPERM, EROFS:
-            LinkError(code: .permissionDenied, message: "cannot create the socket \(path): check the folder's owner and mode", errno: error.errno)
+            LinkError(
+                code: .permissionDenied, message: "cannot create the socket \(path): check the folder's owner and mode", errno: error.errno)
         case ENOENT, ENOTDIR:
             LinkError(code: .notFound, message: "cannot create the socket \(path): its folder does not exist", errno: error.errno)
         default:
@@ -111,10 +113,10 @@ public final class SocketListener: Sendable {
         }
         do throws(SystemError) {
             try Syscall.connect(probe.raw, socketAddress)
-        } catch where error.errno == ECONNREFUSED {
+        } catch  where error.errno == ECONNREFUSED {
             do throws(SystemError) {
-                try Syscall.unlink(path)   // stale: its listener is gone
-            } catch where error.errno == ENOENT {
+                try Syscall.unlink(path) // stale: its listener is gone
+            } catch  where error.errno == ENOENT {
                 // Someone else removed it meanwhile: fine.
             } catch {
                 throw bindError(error, path: path)

@@ -46,7 +46,7 @@ struct UDevSnapshot: Sendable {
                 attributes[name] = value.trimmingSpaces()
             }
         }
-        var entry = udev_device_get_properties_list_entry(device)   // owned by `device`
+        var entry = udev_device_get_properties_list_entry(device) // owned by `device`
         while let current = entry {
             if let name = string(udev_list_entry_get_name(current)) {
                 properties[name] = string(udev_list_entry_get_value(current)) ?? ""
@@ -90,8 +90,10 @@ struct UDevSnapshot: Sendable {
 /// is there (libudev has no version call); nil otherwise.
 enum UDevVersion {
     static func current() -> String? {
-        for path in ["/usr/lib/x86_64-linux-gnu/libudev.so.1", "/lib/x86_64-linux-gnu/libudev.so.1",
-                     "/usr/lib/aarch64-linux-gnu/libudev.so.1", "/lib/aarch64-linux-gnu/libudev.so.1"] {
+        for path in [
+            "/usr/lib/x86_64-linux-gnu/libudev.so.1", "/lib/x86_64-linux-gnu/libudev.so.1",
+            "/usr/lib/aarch64-linux-gnu/libudev.so.1", "/lib/aarch64-linux-gnu/libudev.so.1",
+        ] {
             // libudev.so.1 -> libudev.so.1.7.5: the link target carries the library's version.
             if let target = try? Syscall.readlink(path) {
                 if let range = target.range(of: "libudev.so.") { return String(target[range.upperBound...]) }
@@ -113,4 +115,3 @@ extension String {
         return String(scalars)
     }
 }
-

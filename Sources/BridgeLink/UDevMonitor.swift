@@ -1,6 +1,6 @@
 import BridgeSystem
 import CLibUDev
-import Glibc   // pollfd and the POLL*/E* constants only; the calls go through BridgeSystem
+import Glibc // pollfd and the POLL*/E* constants only; the calls go through BridgeSystem
 
 /// A USB device arriving or leaving, as udev announced it.
 public struct USBHotplugEvent: Sendable, Hashable, Codable {
@@ -44,7 +44,8 @@ public final class USBHotplugMonitor {
             throw LinkError(code: .io, message: "cannot open a udev monitor (netlink): is systemd-udevd running?")
         }
         guard udev_monitor_filter_add_match_subsystem_devtype(monitor, "usb", "usb_device") >= 0,
-              udev_monitor_enable_receiving(monitor) >= 0 else {
+            udev_monitor_enable_receiving(monitor) >= 0
+        else {
             udev_monitor_unref(monitor)
             throw LinkError(code: .io, message: "cannot start the udev monitor")
         }
@@ -62,9 +63,10 @@ public final class USBHotplugMonitor {
     public func present() throws(LinkError) -> [USBHotplugEvent] {
         let devices = try USBDeviceScanner.list(allowList: allowList)
         return devices.map { info in
-            let event = USBHotplugEvent(action: .present, busPath: info.busPath, vendorID: info.vendorID,
-                                        productID: info.productID, serial: info.serial, product: info.product,
-                                        model: info.model, devnode: info.devnode)
+            let event = USBHotplugEvent(
+                action: .present, busPath: info.busPath, vendorID: info.vendorID,
+                productID: info.productID, serial: info.serial, product: info.product,
+                model: info.model, devnode: info.devnode)
             known[info.busPath] = event
             return event
         }
@@ -79,7 +81,7 @@ public final class USBHotplugMonitor {
             let ready: Int32
             do throws(SystemError) {
                 ready = try Syscall.poll(&fds, timeoutMilliseconds: (deadline - .now).pollMilliseconds)
-            } catch where error.errno == EINTR {
+            } catch  where error.errno == EINTR {
                 continue
             } catch {
                 throw LinkError(code: .io, message: "waiting for udev events failed", errno: error.errno)
@@ -100,11 +102,13 @@ public final class USBHotplugMonitor {
         switch action {
         case "add":
             guard let vendor = device.vendorID, let product = device.productID,
-                  allowList.entries.contains(where: { entry in
-                      entry.matches(vendorID: vendor, productID: product)
-                          && (device.interfaceClasses.isEmpty
-                              || device.interfaceClasses.contains("\(hex2(entry.interfaceClass))/\(hex2(entry.subclass))/\(hex2(entry.interfaceProtocol))"))
-                  }) else { return nil }
+                allowList.entries.contains(where: { entry in
+                    entry.matches(vendorID: vendor, productID: product)
+                        && (device.interfaceClasses.isEmpty
+                            || device.interfaceClasses.contains(
+                                "\(hex2(entry.interfaceClass))/\(hex2(entry.subclass))/\(hex2(entry.interfaceProtocol))"))
+                })
+            else { return nil }
             let event = USBHotplugEvent(
                 action: .add, busPath: busPath, vendorID: vendor, productID: product, serial: device.serial,
                 product: device.attributes["product"] ?? device.properties["ID_MODEL"],

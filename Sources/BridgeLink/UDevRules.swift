@@ -1,4 +1,4 @@
-import Glibc   // fnmatch: a C library function, no system call
+import Glibc // fnmatch: a C library function, no system call
 
 /// The lines of a udev rules file that grant access to USB devices by their ids, enough to tell
 /// whether a quirks-file entry is covered by `70-mfpbridge.rules` (`mfpbridge doctor`). Pure: the
@@ -67,8 +67,10 @@ public struct UDevRules: Sendable, Hashable {
     }
 
     /// The line to add for a device: the ids, its interface class, and the same access as ours.
-    public static func suggestedLine(vendorID: UInt16, productID: UInt16?, interfaceClass: UInt8, subclass: UInt8,
-                                     interfaceProtocol: UInt8) -> String {
+    public static func suggestedLine(
+        vendorID: UInt16, productID: UInt16?, interfaceClass: UInt8, subclass: UInt8,
+        interfaceProtocol: UInt8
+    ) -> String {
         let product = productID.map { "ATTR{idProduct}==\"\(hex($0))\", " } ?? ""
         let triple = [interfaceClass, subclass, interfaceProtocol].map { hex($0) }.joined()
         return "ATTR{idVendor}==\"\(hex(vendorID))\", \(product)ENV{ID_USB_INTERFACES}==\"*:\(triple):*\", "
@@ -94,7 +96,9 @@ public struct UDevRules: Sendable, Hashable {
         var grants = false
         for (key, operation, value) in pairs(String(trimmed)) {
             let patterns = value.lowercased().split(separator: "|", omittingEmptySubsequences: false).map(String.init)
-            let match: Match? = operation == "==" ? Match(equal: true, patterns: patterns)
+            let match: Match? =
+                operation == "=="
+                ? Match(equal: true, patterns: patterns)
                 : operation == "!=" ? Match(equal: false, patterns: patterns) : nil
             switch key {
             case "ATTR{idVendor}", "ATTRS{idVendor}", "ENV{ID_VENDOR_ID}":

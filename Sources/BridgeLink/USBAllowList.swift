@@ -28,8 +28,10 @@ public struct USBAllowList: Sendable, Hashable {
         /// Where the entry comes from: "built-in", "profile NAME", or the quirks file's path.
         public var source: String
 
-        public init(vendorID: UInt16, productID: UInt16?, interfaceClass: UInt8 = 0xFF, subclass: UInt8 = 0xFF,
-                    interfaceProtocol: UInt8 = 0xFF, interfaceNumber: UInt8? = nil, model: String? = nil, source: String) {
+        public init(
+            vendorID: UInt16, productID: UInt16?, interfaceClass: UInt8 = 0xFF, subclass: UInt8 = 0xFF,
+            interfaceProtocol: UInt8 = 0xFF, interfaceNumber: UInt8? = nil, model: String? = nil, source: String
+        ) {
             self.vendorID = vendorID
             self.productID = productID
             self.interfaceClass = interfaceClass
@@ -68,7 +70,7 @@ public struct USBAllowList: Sendable, Hashable {
 
     /// Our vendor id with its vendor-specific interface.
     public static let builtIn = USBAllowList(entries: [
-        Entry(vendorID: mfpbridgeVendorID, productID: nil, model: nil, source: "built-in"),
+        Entry(vendorID: mfpbridgeVendorID, productID: nil, model: nil, source: "built-in")
     ])
 
     /// The built-in entries plus the user's quirks file: what `usb:` addresses may open.
@@ -77,7 +79,7 @@ public struct USBAllowList: Sendable, Hashable {
         let path = quirksPath(environment: environment)
         if FileManager.default.fileExists(atPath: path) {
             do {
-                list.entries = try quirks(path: path) + list.entries   // the user's entries win
+                list.entries = try quirks(path: path) + list.entries // the user's entries win
             } catch {
                 list.warnings.append("\(path): \(error.message); the file is ignored")
             }
@@ -118,7 +120,8 @@ public struct USBAllowList: Sendable, Hashable {
                     let digits = text.lowercased().hasPrefix("0x") ? String(text.dropFirst(2)) : text
                     if let parsed = T(digits, radix: 16) { return parsed }
                 }
-                throw LinkError(code: .invalidAddress, message: "device \(index + 1): \(key) must be a hex string such as \"0x1209\" or a number")
+                throw LinkError(
+                    code: .invalidAddress, message: "device \(index + 1): \(key) must be a hex string such as \"0x1209\" or a number")
             }
             guard let vendor = try number("vendorID", UInt16.self) else {
                 throw LinkError(code: .invalidAddress, message: "device \(index + 1) has no vendorID")
@@ -130,19 +133,22 @@ public struct USBAllowList: Sendable, Hashable {
                 }
                 interfaceNumber = fitted
             }
-            entries.append(Entry(
-                vendorID: vendor, productID: try number("productID", UInt16.self),
-                interfaceClass: try number("interfaceClass", UInt8.self) ?? 0xFF,
-                subclass: try number("subclass", UInt8.self) ?? 0xFF,
-                interfaceProtocol: try number("protocol", UInt8.self) ?? 0xFF,
-                interfaceNumber: interfaceNumber, model: device["model"] as? String, source: source))
+            entries.append(
+                Entry(
+                    vendorID: vendor, productID: try number("productID", UInt16.self),
+                    interfaceClass: try number("interfaceClass", UInt8.self) ?? 0xFF,
+                    subclass: try number("subclass", UInt8.self) ?? 0xFF,
+                    interfaceProtocol: try number("protocol", UInt8.self) ?? 0xFF,
+                    interfaceNumber: interfaceNumber, model: device["model"] as? String, source: source))
         }
         return entries
     }
 
     /// The first entry for these ids whose interface the device has, with that interface.
-    public func match(vendorID: UInt16, productID: UInt16,
-                      interfaces: [USBInterfaceDescriptor]) -> (entry: Entry, interface: USBInterfaceDescriptor)? {
+    public func match(
+        vendorID: UInt16, productID: UInt16,
+        interfaces: [USBInterfaceDescriptor]
+    ) -> (entry: Entry, interface: USBInterfaceDescriptor)? {
         for entry in entries where entry.matches(vendorID: vendorID, productID: productID) {
             if let interface = entry.interface(in: interfaces) { return (entry, interface) }
         }

@@ -70,7 +70,7 @@ enum USBCall {
     static func interfaces(_ device: OpaquePointer) throws(USBCallError) -> [USBInterfaceDescriptor] {
         var config: UnsafeMutablePointer<libusb_config_descriptor>?
         var result = libusb_get_active_config_descriptor(device, &config)
-        if result == LIBUSB_ERROR_NOT_FOUND.rawValue {   // unconfigured: describe configuration 0
+        if result == LIBUSB_ERROR_NOT_FOUND.rawValue { // unconfigured: describe configuration 0
             result = libusb_get_config_descriptor(device, 0, &config)
         }
         _ = try check("libusb_get_config_descriptor", result)
@@ -84,14 +84,16 @@ enum USBCall {
             var endpoints: [USBEndpointDescriptor] = []
             for e in 0..<Int(alt.bNumEndpoints) {
                 let endpoint = alt.endpoint[e]
-                endpoints.append(USBEndpointDescriptor(
-                    address: endpoint.bEndpointAddress, attributes: endpoint.bmAttributes,
-                    maxPacketSize: endpoint.wMaxPacketSize))
+                endpoints.append(
+                    USBEndpointDescriptor(
+                        address: endpoint.bEndpointAddress, attributes: endpoint.bmAttributes,
+                        maxPacketSize: endpoint.wMaxPacketSize))
             }
-            interfaces.append(USBInterfaceDescriptor(
-                number: alt.bInterfaceNumber, interfaceClass: alt.bInterfaceClass,
-                subclass: alt.bInterfaceSubClass, interfaceProtocol: alt.bInterfaceProtocol,
-                endpoints: endpoints))
+            interfaces.append(
+                USBInterfaceDescriptor(
+                    number: alt.bInterfaceNumber, interfaceClass: alt.bInterfaceClass,
+                    subclass: alt.bInterfaceSubClass, interfaceProtocol: alt.bInterfaceProtocol,
+                    endpoints: endpoints))
         }
         return interfaces
     }
@@ -101,7 +103,7 @@ enum USBCall {
         var ports = [UInt8](repeating: 0, count: 8)
         let count = ports.withUnsafeMutableBufferPointer { libusb_get_port_numbers(device, $0.baseAddress, Int32($0.count)) }
         let bus = libusb_get_bus_number(device)
-        guard count > 0 else { return "\(bus)-0" }   // a root hub has no port
+        guard count > 0 else { return "\(bus)-0" } // a root hub has no port
         return "\(bus)-" + ports.prefix(Int(count)).map(String.init).joined(separator: ".")
     }
 
@@ -155,8 +157,10 @@ enum USBCall {
         buffer: UnsafeMutablePointer<UInt8>, length: Int, timeoutMilliseconds: UInt32,
         callback: libusb_transfer_cb_fn, userData: UnsafeMutableRawPointer
     ) throws(USBCallError) {
-        _ = try check("libusb_submit_transfer", mfpb_libusb_submit_bulk(
-            transfer, handle, endpoint, buffer, Int32(length), callback, userData, timeoutMilliseconds))
+        _ = try check(
+            "libusb_submit_transfer",
+            mfpb_libusb_submit_bulk(
+                transfer, handle, endpoint, buffer, Int32(length), callback, userData, timeoutMilliseconds))
     }
 
     /// Cancelling a transfer that already completed (LIBUSB_ERROR_NOT_FOUND) is not an error.
@@ -220,26 +224,36 @@ extension LinkError {
         let tag = " [\(failure.call): \(failure.name)]"
         switch failure.code {
         case LIBUSB_ERROR_ACCESS.rawValue:
-            self.init(code: .permissionDenied, message:
-                "permission denied on \(address)\(doing): the udev rule /etc/udev/rules.d/70-mfpbridge.rules is missing "
-                + "or does not cover this device; install udev/70-mfpbridge.rules (README, \"USB\"), add the device's ids "
-                + "to it if they are in your quirks file, then unplug and replug; `mfpbridge doctor` checks it" + tag)
+            self.init(
+                code: .permissionDenied,
+                message:
+                    "permission denied on \(address)\(doing): the udev rule /etc/udev/rules.d/70-mfpbridge.rules is missing "
+                    + "or does not cover this device; install udev/70-mfpbridge.rules (README, \"USB\"), add the device's ids "
+                    + "to it if they are in your quirks file, then unplug and replug; `mfpbridge doctor` checks it" + tag)
         case LIBUSB_ERROR_NO_DEVICE.rawValue:
-            self.init(code: .vanished, message:
-                "the USB device \(address) was unplugged or powered off\(doing): plug it back in and retry; "
-                + "the transfer is resumable" + tag)
+            self.init(
+                code: .vanished,
+                message:
+                    "the USB device \(address) was unplugged or powered off\(doing): plug it back in and retry; "
+                    + "the transfer is resumable" + tag)
         case LIBUSB_ERROR_NOT_FOUND.rawValue:
-            self.init(code: .notFound, message:
-                "\(address): the device or its interface is gone\(doing); `mfpbridge devices` lists USB devices" + tag)
+            self.init(
+                code: .notFound,
+                message:
+                    "\(address): the device or its interface is gone\(doing); `mfpbridge devices` lists USB devices" + tag)
         case LIBUSB_ERROR_BUSY.rawValue:
-            self.init(code: .busy, message:
-                "\(address): the interface is in use by another program (ipp-usb, a printer driver, another mfpbridge)\(doing): "
-                + "stop it and retry" + tag)
+            self.init(
+                code: .busy,
+                message:
+                    "\(address): the interface is in use by another program (ipp-usb, a printer driver, another mfpbridge)\(doing): "
+                    + "stop it and retry" + tag)
         case LIBUSB_ERROR_TIMEOUT.rawValue:
             self.init(code: .timeout, message: "\(address) did not answer in time\(doing)" + tag)
         case LIBUSB_ERROR_PIPE.rawValue:
-            self.init(code: .io, message:
-                "\(address): the endpoint stalled\(doing) and could not be recovered: unplug and replug the device" + tag)
+            self.init(
+                code: .io,
+                message:
+                    "\(address): the endpoint stalled\(doing) and could not be recovered: unplug and replug the device" + tag)
         case LIBUSB_ERROR_OVERFLOW.rawValue:
             self.init(code: .io, message: "\(address): the device sent more data than asked for\(doing)" + tag)
         case LIBUSB_ERROR_NO_MEM.rawValue:

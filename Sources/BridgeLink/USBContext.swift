@@ -1,6 +1,6 @@
 import BridgeSystem
 import CLibUSB
-import Glibc   // the pthread mutex and condition of `Semaphore` (no system call of their own); threads start in BridgeSystem
+import Glibc // the pthread mutex and condition of `Semaphore` (no system call of their own); threads start in BridgeSystem
 import Synchronization
 
 /// Owns one libusb context. Every handle opened in it keeps this object alive (handles hold a
@@ -24,8 +24,10 @@ final class USBContext: @unchecked Sendable {
         do throws(USBCallError) {
             raw = try USBCall.initContext()
         } catch {
-            throw LinkError(code: .io, message:
-                "cannot start libusb (\(error.name)): is /dev/bus/usb present? In a container, pass the USB bus through",
+            throw LinkError(
+                code: .io,
+                message:
+                    "cannot start libusb (\(error.name)): is /dev/bus/usb present? In a container, pass the USB bus through",
                 errno: nil)
         }
     }
@@ -57,8 +59,11 @@ final class USBContext: @unchecked Sendable {
             try Syscall.startThread(body)
         } catch {
             loop.flags.withLock { $0.running = false }
-            throw LinkError(code: .io, message: "cannot start libusb's event thread (pthread_create: \(error.reason)): the system is out of threads or memory; close other programs and retry",
-                            errno: error.errno)
+            throw LinkError(
+                code: .io,
+                message:
+                    "cannot start libusb's event thread (pthread_create: \(error.reason)): the system is out of threads or memory; close other programs and retry",
+                errno: error.errno)
         }
     }
 

@@ -1,6 +1,6 @@
 import BridgeSystem
 import CLibUSB
-import Glibc   // R_OK and W_OK only; the calls go through BridgeSystem
+import Glibc // R_OK and W_OK only; the calls go through BridgeSystem
 
 /// One USB device of the allow-list, as discovery sees it (nothing was opened to learn this).
 public struct USBDeviceInfo: Sendable, Hashable, Codable {
@@ -55,7 +55,8 @@ public enum USBSelector: Sendable, Hashable, CustomStringConvertible {
             let pieces = body.split(separator: "-", maxSplits: 1, omittingEmptySubsequences: false)
             let isNumber = { (s: Substring) in !s.isEmpty && s.allSatisfy { $0.isASCII && $0.isNumber } }
             guard pieces.count == 2, isNumber(pieces[0]),
-                  pieces[1].split(separator: ".", omittingEmptySubsequences: false).allSatisfy(isNumber) else {
+                pieces[1].split(separator: ".", omittingEmptySubsequences: false).allSatisfy(isNumber)
+            else {
                 throw LinkError(code: .invalidAddress, message: "\"\(text)\": write \(help)")
             }
             return .port(body)
@@ -112,10 +113,12 @@ public enum USBDeviceScanner {
             var found: [(info: USBDeviceInfo, device: OpaquePointer)] = []
             for device in devices {
                 guard let descriptor = try? USBCall.deviceDescriptor(device),
-                      allowList.admits(vendorID: descriptor.idVendor, productID: descriptor.idProduct),
-                      let interfaces = try? USBCall.interfaces(device),
-                      let (entry, interface) = allowList.match(vendorID: descriptor.idVendor, productID: descriptor.idProduct,
-                                                                interfaces: interfaces) else { continue }
+                    allowList.admits(vendorID: descriptor.idVendor, productID: descriptor.idProduct),
+                    let interfaces = try? USBCall.interfaces(device),
+                    let (entry, interface) = allowList.match(
+                        vendorID: descriptor.idVendor, productID: descriptor.idProduct,
+                        interfaces: interfaces)
+                else { continue }
                 let busPath = USBCall.portPath(device)
                 let bus = libusb_get_bus_number(device)
                 let number = libusb_get_device_address(device)

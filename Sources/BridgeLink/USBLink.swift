@@ -46,8 +46,10 @@ public final class USBLink: Link {
 
     /// Opens the allow-listed device that `address` (`usb:...`) names and claims its vendor
     /// interface. Devices not on `allowList` are never opened.
-    public static func open(address text: String, allowList: USBAllowList = .standard(),
-                            options: Options = Options()) throws(LinkError) -> USBLink {
+    public static func open(
+        address text: String, allowList: USBAllowList = .standard(),
+        options: Options = Options()
+    ) throws(LinkError) -> USBLink {
         let selector = try USBSelector.parse(text)
         let context = try USBContext()
         let candidates = try USBDeviceScanner.list(in: context, allowList: allowList)
@@ -62,25 +64,31 @@ public final class USBLink: Link {
                 }
             }.filter { present in !candidates.contains { $0.info.busPath == present.busPath } }
             if let other = unlisted.first {
-                throw LinkError(code: .notAllowed, message:
-                    "a USB device \(hex4(other.vendorID)):\(hex4(other.productID)) is plugged in at \(other.busPath), but it is not on "
-                    + "mfpbridge's allow-list, so it was not opened: if it is an MFP that speaks this protocol, add its ids to "
-                    + "\(USBAllowList.quirksPath()) (see `mfpbridge doctor`); otherwise check the address")
+                throw LinkError(
+                    code: .notAllowed,
+                    message:
+                        "a USB device \(hex4(other.vendorID)):\(hex4(other.productID)) is plugged in at \(other.busPath), but it is not on "
+                        + "mfpbridge's allow-list, so it was not opened: if it is an MFP that speaks this protocol, add its ids to "
+                        + "\(USBAllowList.quirksPath()) (see `mfpbridge doctor`); otherwise check the address")
             }
             let present = candidates.map { "\($0.info.address) (\($0.info.idPair) at \($0.info.busPath))" }
             var message = "no mfpbridge USB device matches \(selector)"
             message += present.isEmpty ? ": is it plugged in and powered on?" : "; present: \(present.joined(separator: ", "))"
-            message += " (devices are matched by the allow-list: add other ids to \(USBAllowList.quirksPath()); `mfpbridge devices` lists them)"
+            message +=
+                " (devices are matched by the allow-list: add other ids to \(USBAllowList.quirksPath()); `mfpbridge devices` lists them)"
             throw LinkError(code: .notFound, message: message)
         }
         guard chosen.count == 1 else {
-            throw LinkError(code: .ambiguous, message:
-                "\(selector) names \(chosen.count) devices (\(chosen.map(\.info.address).joined(separator: ", "))): "
-                + "add the serial number (usb:VID:PID:SERIAL) or use the bus path (usb:BUS-PORT)")
+            throw LinkError(
+                code: .ambiguous,
+                message:
+                    "\(selector) names \(chosen.count) devices (\(chosen.map(\.info.address).joined(separator: ", "))): "
+                    + "add the serial number (usb:VID:PID:SERIAL) or use the bus path (usb:BUS-PORT)")
         }
         let address = selector.description
-        let engine = try USBTransferEngine.open(device: device, info: info, context: context,
-                                                address: address, options: options)
+        let engine = try USBTransferEngine.open(
+            device: device, info: info, context: context,
+            address: address, options: options)
         return USBLink(address: address, device: info, engine: engine)
     }
 

@@ -43,8 +43,10 @@ final class USBTransferEngine: @unchecked Sendable {
     private let sendLock = Mutex(())
     private let recoveryLock = Mutex(())
 
-    private init(address: String, context: USBContext, handle: OpaquePointer, interface: UInt8, inEndpoint: UInt8,
-                 outEndpoint: UInt8, outMaxPacket: Int, options: USBLink.Options, detachedKernelDriver: Bool) {
+    private init(
+        address: String, context: USBContext, handle: OpaquePointer, interface: UInt8, inEndpoint: UInt8,
+        outEndpoint: UInt8, outMaxPacket: Int, options: USBLink.Options, detachedKernelDriver: Bool
+    ) {
         self.address = address
         self.context = context
         self.handle = handle
@@ -58,10 +60,13 @@ final class USBTransferEngine: @unchecked Sendable {
 
     /// Opens `device`, detaches a kernel driver from the vendor interface only (never from
     /// another interface), claims it and starts the reads.
-    static func open(device: OpaquePointer, info: USBDeviceInfo, context: USBContext, address: String,
-                     options: USBLink.Options) throws(LinkError) -> USBTransferEngine {
+    static func open(
+        device: OpaquePointer, info: USBDeviceInfo, context: USBContext, address: String,
+        options: USBLink.Options
+    ) throws(LinkError) -> USBTransferEngine {
         guard let interface = info.interfaces.first(where: { $0.number == info.linkInterface }),
-              let (input, output) = interface.bulkPair else {
+            let (input, output) = interface.bulkPair
+        else {
             throw LinkError(code: .notFound, message: "\(address): the vendor interface has no bulk endpoint pair")
         }
         let handle: OpaquePointer
@@ -112,8 +117,9 @@ final class USBTransferEngine: @unchecked Sendable {
     private func submit(_ transfer: USBTransfer, endpoint: UInt8, length: Int, timeout: UInt32) throws(USBCallError) {
         let user = Unmanaged.passRetained(transfer).toOpaque()
         do throws(USBCallError) {
-            try USBCall.submitBulk(transfer.raw, handle: handle, endpoint: endpoint, buffer: transfer.buffer,
-                                   length: length, timeoutMilliseconds: timeout, callback: transferDone, userData: user)
+            try USBCall.submitBulk(
+                transfer.raw, handle: handle, endpoint: endpoint, buffer: transfer.buffer,
+                length: length, timeoutMilliseconds: timeout, callback: transferDone, userData: user)
         } catch {
             Unmanaged<USBTransfer>.fromOpaque(user).release()
             throw error
@@ -162,17 +168,23 @@ final class USBTransferEngine: @unchecked Sendable {
                 case LIBUSB_TRANSFER_CANCELLED:
                     break
                 case LIBUSB_TRANSFER_NO_DEVICE:
-                    state.failure = state.failure ?? LinkError(
-                        usb: USBCallError(call: "bulk IN transfer", code: LIBUSB_ERROR_NO_DEVICE.rawValue), address: address,
-                        during: "reading")
+                    state.failure =
+                        state.failure
+                        ?? LinkError(
+                            usb: USBCallError(call: "bulk IN transfer", code: LIBUSB_ERROR_NO_DEVICE.rawValue), address: address,
+                            during: "reading")
                 case LIBUSB_TRANSFER_OVERFLOW:
-                    state.failure = state.failure ?? LinkError(
-                        usb: USBCallError(call: "bulk IN transfer", code: LIBUSB_ERROR_OVERFLOW.rawValue), address: address)
+                    state.failure =
+                        state.failure
+                        ?? LinkError(
+                            usb: USBCallError(call: "bulk IN transfer", code: LIBUSB_ERROR_OVERFLOW.rawValue), address: address)
                 default:
                     if !state.closing {
-                        state.failure = state.failure ?? LinkError(
-                            usb: USBCallError(call: "bulk IN transfer", code: LIBUSB_ERROR_IO.rawValue), address: address,
-                            during: "reading")
+                        state.failure =
+                            state.failure
+                            ?? LinkError(
+                                usb: USBCallError(call: "bulk IN transfer", code: LIBUSB_ERROR_IO.rawValue), address: address,
+                                during: "reading")
                     }
                 }
             }
@@ -195,7 +207,7 @@ final class USBTransferEngine: @unchecked Sendable {
                 try USBCall.clearHalt(handle, endpoint)
                 state.withLock { $0.statistics.stallsRecovered += 1 }
                 return nil
-            } catch where error.isNoDevice {
+            } catch  where error.isNoDevice {
                 return LinkError(usb: error, address: address, during: "clearing a stall")
             } catch {}
             do throws(USBCallError) {
@@ -207,7 +219,7 @@ final class USBTransferEngine: @unchecked Sendable {
                     $0.statistics.interfaceReclaims += 1
                 }
                 return nil
-            } catch where error.isNoDevice {
+            } catch  where error.isNoDevice {
                 return LinkError(usb: error, address: address, during: "claiming the interface again after a stall")
             } catch {}
             do throws(USBCallError) {
@@ -219,8 +231,9 @@ final class USBTransferEngine: @unchecked Sendable {
                 }
                 return nil
             } catch {
-                return LinkError(usb: USBCallError(call: error.call, code: error.isNoDevice ? error.code : LIBUSB_ERROR_PIPE.rawValue),
-                                 address: address, during: "recovering endpoint 0x\(hex2(endpoint)) (clear-halt, re-claim and reset failed)")
+                return LinkError(
+                    usb: USBCallError(call: error.call, code: error.isNoDevice ? error.code : LIBUSB_ERROR_PIPE.rawValue),
+                    address: address, during: "recovering endpoint 0x\(hex2(endpoint)) (clear-halt, re-claim and reset failed)")
             }
         }
     }
@@ -295,7 +308,7 @@ final class USBTransferEngine: @unchecked Sendable {
                 var failure: LinkError?
                 for item in queued {
                     let result = waitForWrite(item.transfer)
-                    if resumeAt != nil || failure != nil { continue }   // drain the rest
+                    if resumeAt != nil || failure != nil { continue } // drain the rest
                     switch result.status {
                     case LIBUSB_TRANSFER_COMPLETED where result.actual == item.length:
                         offset = item.start + item.length
@@ -304,19 +317,25 @@ final class USBTransferEngine: @unchecked Sendable {
                         resumeAt = item.start + result.actual
                         if item.length == 0 { zeroLengthDone = false }
                     case LIBUSB_TRANSFER_TIMED_OUT:
-                        failure = LinkError(code: .timeout, message:
-                            "\(address) accepted no data for \(options.sendTimeout): the device is not reading "
-                            + "(busy, stuck or flow-controlled); \(item.start + result.actual) of \(bytes.count) bytes sent")
+                        failure = LinkError(
+                            code: .timeout,
+                            message:
+                                "\(address) accepted no data for \(options.sendTimeout): the device is not reading "
+                                + "(busy, stuck or flow-controlled); \(item.start + result.actual) of \(bytes.count) bytes sent")
                         cancelInFlightWrites(queued.map(\.transfer))
                     case LIBUSB_TRANSFER_NO_DEVICE:
-                        failure = LinkError(usb: USBCallError(call: "bulk OUT transfer", code: LIBUSB_ERROR_NO_DEVICE.rawValue),
-                                            address: address, during: "writing (\(item.start + result.actual) of \(bytes.count) bytes sent)")
+                        failure = LinkError(
+                            usb: USBCallError(call: "bulk OUT transfer", code: LIBUSB_ERROR_NO_DEVICE.rawValue),
+                            address: address, during: "writing (\(item.start + result.actual) of \(bytes.count) bytes sent)")
                     case LIBUSB_TRANSFER_CANCELLED:
-                        failure = state.withLock { $0.closing } ? LinkError.closedByUs(address)
+                        failure =
+                            state.withLock { $0.closing }
+                            ? LinkError.closedByUs(address)
                             : LinkError(code: .io, message: "a write to \(address) was cancelled")
                     default:
-                        failure = LinkError(usb: USBCallError(call: "bulk OUT transfer", code: LIBUSB_ERROR_IO.rawValue),
-                                            address: address, during: "writing")
+                        failure = LinkError(
+                            usb: USBCallError(call: "bulk OUT transfer", code: LIBUSB_ERROR_IO.rawValue),
+                            address: address, during: "writing")
                     }
                 }
                 if let failure { throw failure }
@@ -337,8 +356,9 @@ final class USBTransferEngine: @unchecked Sendable {
             if state.closing { throw LinkError.closedByUs(address) }
             if let failure = state.failure, failure.code == .vanished { throw failure }
             do throws(USBCallError) {
-                try submit(transfer, endpoint: outEndpoint, length: length,
-                           timeout: UInt32(clamping: options.sendTimeout.pollMilliseconds))
+                try submit(
+                    transfer, endpoint: outEndpoint, length: length,
+                    timeout: UInt32(clamping: options.sendTimeout.pollMilliseconds))
                 state.inFlight[ObjectIdentifier(transfer)] = transfer
             } catch {
                 throw LinkError(usb: error, address: address, during: "writing")

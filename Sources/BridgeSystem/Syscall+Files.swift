@@ -74,8 +74,9 @@ extension Syscall {
     ) throws(SystemError) -> Int {
         var done = 0
         while done < buffer.count {
-            let n = try pread(fd, into: UnsafeMutableRawBufferPointer(rebasing: buffer[done...]),
-                              at: offset + UInt64(done), path: path)
+            let n = try pread(
+                fd, into: UnsafeMutableRawBufferPointer(rebasing: buffer[done...]),
+                at: offset + UInt64(done), path: path)
             if n == 0 { break }
             done += n
         }
@@ -182,7 +183,7 @@ extension Syscall {
         do throws(SystemError) {
             try unlink(path)
             return true
-        } catch where error.errno == ENOENT {
+        } catch  where error.errno == ENOENT {
             return false
         }
     }

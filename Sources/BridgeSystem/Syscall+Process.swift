@@ -36,7 +36,7 @@ extension Syscall {
     /// Starts `executable` with `arguments` in this process's group and environment: its pid.
     public static func spawn(_ executable: String, arguments: [String]) throws(SystemError) -> Int32 {
         let strings = ([executable] + arguments).map { strdup($0) }
-        defer { strings.forEach { free($0) } }
+        defer { for string in strings { free(string) } }
         var pid = pid_t()
         try zeroOrError("posix_spawn", path: executable) {
             (strings + [nil]).withUnsafeBufferPointer { argv in
@@ -90,11 +90,13 @@ extension Syscall {
         var thread = pthread_t()
         do throws(SystemError) {
             try zeroOrError("pthread_create") {
-                pthread_create(&thread, nil, { raw in
-                    let me = Unmanaged<ThreadBody>.fromOpaque(raw!).takeRetainedValue()
-                    me.body()
-                    return nil
-                }, box)
+                pthread_create(
+                    &thread, nil,
+                    { raw in
+                        let me = Unmanaged<ThreadBody>.fromOpaque(raw!).takeRetainedValue()
+                        me.body()
+                        return nil
+                    }, box)
             }
         } catch {
             Unmanaged<ThreadBody>.fromOpaque(box).release()

@@ -102,7 +102,7 @@ extension Syscall {
         var master: Int32 = -1
         var slave: Int32 = -1
         var settings = settings
-        var name = [CChar](repeating: 0, count: 4096)   // openpty copies the name without a size
+        var name = [CChar](repeating: 0, count: 4096) // openpty copies the name without a size
         _ = try name.withUnsafeMutableBufferPointer { (buffer) throws(SystemError) -> Int32 in
             try valueOrErrno("openpty") { Glibc.openpty(&master, &slave, buffer.baseAddress, &settings, nil) }
         }

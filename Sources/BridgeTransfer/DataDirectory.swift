@@ -1,6 +1,6 @@
 import BridgeSystem
 import Foundation
-import Glibc   // W_OK only; the calls go through BridgeSystem
+import Glibc // W_OK only; the calls go through BridgeSystem
 
 /// Where mfpbridge keeps its own files: `$MFPBRIDGE_DATA_DIR`, else `$XDG_DATA_HOME/mfpbridge`,
 /// else `~/.local/share/mfpbridge`.

@@ -1,5 +1,5 @@
 import BridgeSystem
-import Glibc   // O_*/LOCK_* constants only; the calls go through BridgeSystem
+import Glibc // O_*/LOCK_* constants only; the calls go through BridgeSystem
 
 /// An exclusive advisory lock (flock) on `DIR/lock`, held until `unlock()` or process exit; the
 /// kernel drops it if the process dies, so a crash never leaves a stale lock behind.
@@ -15,7 +15,7 @@ public final class DirectoryLock: Sendable {
         }
         do throws(SystemError) {
             try Syscall.flock(file.raw, LOCK_EX | LOCK_NB)
-        } catch where error.errno == EWOULDBLOCK {
+        } catch  where error.errno == EWOULDBLOCK {
             return nil
         } catch {
             throw FileSystemError(error, operation: "lock", path: path)

@@ -1,6 +1,6 @@
 import BridgeSystem
 import Foundation
-import Glibc   // mode_t and the O_*/E* constants only; the calls go through BridgeSystem
+import Glibc // mode_t and the O_*/E* constants only; the calls go through BridgeSystem
 
 /// Publishes files so that a power cut leaves either the old content or the new, never a mix:
 /// write a temporary file in the same folder, fsync it, rename it over the target, fsync the folder.
@@ -27,7 +27,7 @@ public enum DurableFile {
             try FileSystemError.translating("fsync", path: temporary) { () throws(SystemError) in
                 try Syscall.fsync(file.raw)
             }
-        }   // closed here, before the rename
+        } // closed here, before the rename
         try FileSystemError.translating("rename into place", path: path) { () throws(SystemError) in
             try Syscall.rename(temporary, to: path)
         }
@@ -51,7 +51,7 @@ public enum DurableFile {
 
     public static func read(_ path: String) throws(FileSystemError) -> [UInt8]? {
         guard let data = FileManager.default.contents(atPath: path) else {
-            let code = errno   // what Foundation's read left
+            let code = errno // what Foundation's read left
             if !Syscall.exists(path) { return nil }
             throw FileSystemError(operation: "read", path: path, errno: code == 0 ? EIO : code)
         }
@@ -64,8 +64,8 @@ public enum DurableFile {
         let existing: stat?
         do throws(SystemError) {
             existing = try Syscall.stat(path)
-        } catch where error.errno == ENOENT {
-            existing = nil   // created below
+        } catch  where error.errno == ENOENT {
+            existing = nil // created below
         } catch {
             throw FileSystemError(error, operation: "create folder", path: path)
         }

@@ -1,6 +1,6 @@
 import BridgeSystem
 import Foundation
-import Glibc   // errno constants only; the calls go through BridgeSystem
+import Glibc // errno constants only; the calls go through BridgeSystem
 
 /// A file operation that failed, with the path, the errno and what to do about it: what
 /// BridgeSystem's ``SystemError`` means to someone who runs mfpbridge (see `translating`).
@@ -41,20 +41,23 @@ public struct FileSystemError: Error, Sendable, CustomStringConvertible {
             case EROFS:
                 return "the data folder \(data) is read-only (EROFS): set MFPBRIDGE_DATA_DIR to a writable folder"
             case EACCES, EPERM:
-                return "the data folder \(data) is not writable (\(code): cannot \(operation) \(path)): set MFPBRIDGE_DATA_DIR to a writable folder, or fix the folder's owner and permissions"
+                return
+                    "the data folder \(data) is not writable (\(code): cannot \(operation) \(path)): set MFPBRIDGE_DATA_DIR to a writable folder, or fix the folder's owner and permissions"
             case ENOSPC, EDQUOT:
-                return "the disk holding the data folder \(data) is full (\(code): cannot \(operation) \(path)): free some space and run the command again; nothing was replaced"
+                return
+                    "the disk holding the data folder \(data) is full (\(code): cannot \(operation) \(path)): free some space and run the command again; nothing was replaced"
             default:
                 break
             }
         }
         let reason = SystemError.reason(errno)
-        let hint: String = switch errno {
-        case ENOSPC, EDQUOT: " The disk is full: free some space and run the command again; nothing was replaced."
-        case EACCES, EPERM: " Check the folder's owner and permissions."
-        case EROFS: " The file system is read-only: use a writable folder."
-        default: ""
-        }
+        let hint: String =
+            switch errno {
+            case ENOSPC, EDQUOT: " The disk is full: free some space and run the command again; nothing was replaced."
+            case EACCES, EPERM: " Check the folder's owner and permissions."
+            case EROFS: " The file system is read-only: use a writable folder."
+            default: ""
+            }
         return "cannot \(operation) \(path): \(reason) (\(code)).\(hint)"
     }
 

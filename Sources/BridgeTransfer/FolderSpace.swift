@@ -1,6 +1,6 @@
 import BridgeSystem
 import Foundation
-import Glibc   // O_* constants only; the calls go through BridgeSystem
+import Glibc // O_* constants only; the calls go through BridgeSystem
 
 /// Whether a folder can take a file of some size, asked before a device is reserved for a
 /// transfer that ends in that folder: a read-only, forbidden or full folder is said at once.

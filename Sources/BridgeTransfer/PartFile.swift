@@ -1,6 +1,6 @@
 import BridgeSystem
 import Foundation
-import Glibc   // O_* constants only; the calls go through BridgeSystem
+import Glibc // O_* constants only; the calls go through BridgeSystem
 import Synchronization
 
 /// Where a ``StreamReceiver`` puts a stream: bytes written at offsets, made durable by `sync()`,
@@ -57,7 +57,7 @@ public final class PartFile: DurableSink {
         let file = try FileSystemError.translating("open", path: part) { () throws(SystemError) -> FileDescriptor in
             try FileDescriptor(opening: part, O_RDWR | O_CREAT | O_CLOEXEC, mode: 0o600)
         }
-        let sidecar = try RecordFile(path: path + ".part.ckpt")   // on failure `file` closes the part
+        let sidecar = try RecordFile(path: path + ".part.ckpt") // on failure `file` closes the part
         return PartFile(path: path, fd: file.take(), sidecar: sidecar, isNew: isNew)
     }
 

@@ -1,5 +1,5 @@
 import BridgeSystem
-import Glibc   // mode_t and the O_*/S_*/E* constants only; the calls go through BridgeSystem
+import Glibc // mode_t and the O_*/S_*/E* constants only; the calls go through BridgeSystem
 
 /// Files that hold settings or secrets (the history, the emulator's settings and state) are
 /// readable by their owner only: mode 0600 whatever the umask, set when the file is created and
@@ -25,7 +25,7 @@ public enum PrivateFile {
         let fd: Int32
         do throws(SystemError) {
             fd = try Syscall.open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode: mode)
-        } catch where error.errno == EEXIST {
+        } catch  where error.errno == EEXIST {
             try restrict(path)
             return
         } catch {
@@ -44,7 +44,7 @@ public enum PrivateFile {
         let info: stat
         do throws(SystemError) {
             info = try Syscall.lstat(path)
-        } catch where error.errno == ENOENT {
+        } catch  where error.errno == ENOENT {
             return
         } catch {
             throw FileSystemError(error, operation: "check the mode of", path: path)

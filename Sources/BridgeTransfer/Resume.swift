@@ -51,7 +51,7 @@ public enum ResumePlanner {
     ) -> Decision {
         var refused: [Refusal] = []
         for (index, candidate) in offer.enumerated() {
-            if candidate.offset == 0 { break }   // the start: same as a restart
+            if candidate.offset == 0 { break } // the start: same as a restart
             guard candidate.offset <= sourceSize else {
                 refused.append(Refusal(offset: candidate.offset, reason: .pastEnd))
                 continue

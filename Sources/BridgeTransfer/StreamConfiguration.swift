@@ -2,7 +2,7 @@ import BridgeLink
 import BridgeSystem
 import BridgeWire
 import Foundation
-import Glibc   // O_* and E* constants only; the calls go through BridgeSystem
+import Glibc // O_* and E* constants only; the calls go through BridgeSystem
 
 /// How a stream uses its link. ``forLink(_:)`` gives the defaults for a link's framing.
 public struct StreamConfiguration: Sendable {

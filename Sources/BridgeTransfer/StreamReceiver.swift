@@ -18,7 +18,8 @@ public final class StreamReceiver: Sendable {
     public let sink: any DurableSink
     public let configuration: StreamConfiguration
 
-    public init(channel: FrameChannel, streamID: UInt32, sink: any DurableSink, transferID: UInt64 = 0, configuration: StreamConfiguration) {
+    public init(channel: FrameChannel, streamID: UInt32, sink: any DurableSink, transferID: UInt64 = 0, configuration: StreamConfiguration)
+    {
         self.channel = channel
         self.streamID = streamID
         self.transferID = transferID
@@ -88,7 +89,8 @@ public final class StreamReceiver: Sendable {
             }
             guard let frame, frame.id == streamID, case let .data(offset, payload, last)? = StreamWire.message(frame) else {
                 if now - lastUseful > configuration.stallTimeout {
-                    throw StreamError(code: .timeout, message: "the sender of stream \(streamID) sent nothing for \(configuration.stallTimeout)")
+                    throw StreamError(
+                        code: .timeout, message: "the sender of stream \(streamID) sent nothing for \(configuration.stallTimeout)")
                 }
                 if now - lastRetransmit >= configuration.retransmitAfter {
                     lastRetransmit = now
@@ -96,14 +98,15 @@ public final class StreamReceiver: Sendable {
                         granted = written + window
                         try send(.rewind(from: written, limit: granted))
                     } else {
-                        try send(.offer(window: window, candidates: candidates.map { StreamWire.Candidate(offset: $0.offset, hash: $0.hash) }))
+                        try send(
+                            .offer(window: window, candidates: candidates.map { StreamWire.Candidate(offset: $0.offset, hash: $0.hash) }))
                     }
                 }
                 continue
             }
 
             if !started {
-                guard let point = candidates.first(where: { $0.offset == offset }) else { continue }   // stale
+                guard let point = candidates.first(where: { $0.offset == offset }) else { continue } // stale
                 guard let resumed = try chainAt(point) else {
                     // The part does not hold what this checkpoint says: offer again without it.
                     refused.insert(point.offset)
@@ -132,7 +135,7 @@ public final class StreamReceiver: Sendable {
                 continue
             }
             if end < written || (end == written && !(last && payload.isEmpty)) {
-                continue   // resent bytes already here: idempotent
+                continue // resent bytes already here: idempotent
             }
             let skip = Int(written - offset)
             let at = written
@@ -144,7 +147,8 @@ public final class StreamReceiver: Sendable {
             received += UInt64(payload.count - skip)
             lastUseful = now
             rewindAsked = nil
-            let due = last || written - lastCheckpoint >= configuration.checkpointBytes
+            let due =
+                last || written - lastCheckpoint >= configuration.checkpointBytes
                 || configuration.checkpointInterval.map { now - lastCheckpointTime >= $0 } == true
             hasher!.absorb(payload, skip: skip, mark: due)
 

@@ -127,7 +127,8 @@ public final class StreamSender: Sendable {
             // The receiver repeats its offer every second; none for the whole stall time means it
             // is gone (or the line loses everything it says).
             guard let message = try receiveMessage(timeout: configuration.stallTimeout) else {
-                throw StreamError(code: .timeout, message: "the receiver of stream \(streamID) made no offer for \(configuration.stallTimeout)")
+                throw StreamError(
+                    code: .timeout, message: "the receiver of stream \(streamID) made no offer for \(configuration.stallTimeout)")
             }
             if case let .offer(window, candidates) = message {
                 return try decide(window: window, candidates: candidates)
@@ -158,8 +159,9 @@ public final class StreamSender: Sendable {
             var prefix = [UInt8](repeating: 0, count: Int(point.offset - point.blockStart))
             try readSource(at: point.blockStart, into: &prefix)
             if let chain = StreamChain(resumingAt: point, blockPrefix: prefix) {
-                return State(position: point.offset, chain: SenderChain(source: source, start: chain), credit: point.offset + window,
-                             startedAt: point.offset, sentEnds: [point.offset])
+                return State(
+                    position: point.offset, chain: SenderChain(source: source, start: chain), credit: point.offset + window,
+                    startedAt: point.offset, sentEnds: [point.offset])
             }
             // The source changed under a journal record: never continue there.
             journalPoints.removeAll { $0 == point }
@@ -202,14 +204,15 @@ public final class StreamSender: Sendable {
             state.credit = max(state.credit, limit)
         case let .rewind(from, limit):
             guard let index = state.sentEnds.lastIndex(of: from) else {
-                throw StreamError(code: .protocolViolation, message: "the receiver asked to resend from \(from), not a chunk boundary in flight")
+                throw StreamError(
+                    code: .protocolViolation, message: "the receiver asked to resend from \(from), not a chunk boundary in flight")
             }
             state.position = from
             state.sentEnds.removeSubrange((index + 1)...)
             state.credit = limit
             sentLast = false
         case let .checkpoint(offset, hash):
-            guard let index = state.sentEnds.lastIndex(of: offset) else { return }   // stale
+            guard let index = state.sentEnds.lastIndex(of: offset) else { return } // stale
             let mine = try state.chain.point(at: offset)
             guard mine.hash == hash else {
                 throw StreamError(

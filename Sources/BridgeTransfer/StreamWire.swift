@@ -81,9 +81,10 @@ public enum StreamWire {
             var candidates: [Candidate] = []
             for i in 0..<count {
                 let at = 8 + 40 * i
-                candidates.append(Candidate(
-                    offset: load(frame.payload, at),
-                    hash: ChainHash(unchecked: Array(frame.payload[(at + 8)..<(at + 40)]))))
+                candidates.append(
+                    Candidate(
+                        offset: load(frame.payload, at),
+                        hash: ChainHash(unchecked: Array(frame.payload[(at + 8)..<(at + 40)]))))
             }
             guard candidates[0].offset == frame.offset else { return nil }
             return .offer(window: window, candidates: candidates)

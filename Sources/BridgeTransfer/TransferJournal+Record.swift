@@ -1,7 +1,7 @@
 import BridgeSystem
 import BridgeWire
 import Foundation
-import Glibc   // O_* constants only; the calls go through BridgeSystem
+import Glibc // O_* constants only; the calls go through BridgeSystem
 import Synchronization
 
 /// One checkpoint as stored on disk: 128 bytes, little-endian, with its own CRC32C, so that a
@@ -65,9 +65,9 @@ public struct TransferRecord: Sendable, Hashable {
     /// Nil when the bytes are not one intact record (wrong magic, version or CRC).
     public init?(decoding bytes: UnsafeRawBufferPointer) {
         guard bytes.count == Self.byteCount,
-              Array(bytes[0..<4]) == Self.magic,
-              Self.load(UInt16.self, bytes, 4) == Self.version,
-              CRC32C.checksum(UnsafeRawBufferPointer(rebasing: bytes[0..<124])) == Self.load(UInt32.self, bytes, 124)
+            Array(bytes[0..<4]) == Self.magic,
+            Self.load(UInt16.self, bytes, 4) == Self.version,
+            CRC32C.checksum(UnsafeRawBufferPointer(rebasing: bytes[0..<124])) == Self.load(UInt32.self, bytes, 124)
         else { return nil }
         let size = Self.load(UInt64.self, bytes, 24)
         self.init(
@@ -121,12 +121,13 @@ final class RecordFile: Sendable {
         var records: [TransferRecord] = []
         var valid = 0
         var total = 0
-        do {   // on failure `file` closes the descriptor
+        do { // on failure `file` closes the descriptor
             let bytes = try RecordFile.readAll(fd, path: path)
             total = bytes.count
             bytes.withUnsafeBytes { all in
                 while valid + TransferRecord.byteCount <= all.count,
-                      let record = TransferRecord(decoding: UnsafeRawBufferPointer(rebasing: all[valid..<(valid + TransferRecord.byteCount)])) {
+                    let record = TransferRecord(decoding: UnsafeRawBufferPointer(rebasing: all[valid..<(valid + TransferRecord.byteCount)]))
+                {
                     records.append(record)
                     valid += TransferRecord.byteCount
                 }

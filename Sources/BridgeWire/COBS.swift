@@ -1,4 +1,4 @@
-import Glibc   // memchr and memcpy: C library functions, no system call
+import Glibc // memchr and memcpy: C library functions, no system call
 
 /// Consistent Overhead Byte Stuffing (Cheshire and Baker, 1999): removes every zero byte from a
 /// message for at most one byte of overhead per 254, so that a zero can delimit messages.
@@ -47,16 +47,17 @@ public enum COBS {
             var i = 0
             while true {
                 let n = Swift.min(254, count - i)
-                let run = input.baseAddress.map { start -> Int in
-                    guard let zero = memchr(start + i, 0, n) else { return n }
-                    return UnsafeRawPointer(zero) - (start + i)
-                } ?? 0
+                let run =
+                    input.baseAddress.map { start -> Int in
+                        guard let zero = memchr(start + i, 0, n) else { return n }
+                        return UnsafeRawPointer(zero) - (start + i)
+                    } ?? 0
                 base[o] = UInt8(run + 1)
                 if run > 0 { memcpy(base + o + 1, input.baseAddress! + i, run) }
                 o += run + 1
                 i += run
                 if run < n {
-                    i += 1   // the zero this block stands for; a block always follows it
+                    i += 1 // the zero this block stands for; a block always follows it
                     continue
                 }
                 if n == 254 {
@@ -65,7 +66,7 @@ public enum COBS {
                     if i == count { break }
                     continue
                 }
-                break   // the last, short block
+                break // the last, short block
             }
             if delimited {
                 base[o] = 0

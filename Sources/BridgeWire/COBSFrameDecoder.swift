@@ -1,4 +1,4 @@
-import Glibc   // memchr: a C library function, no system call
+import Glibc // memchr: a C library function, no system call
 
 /// Decodes COBS-framed frames (serial lines): each frame COBS-encoded and followed by one zero
 /// byte. Every segment between zeros stands alone, so the decoder is back in step at the next

@@ -76,7 +76,8 @@ public enum CRC32C {
             while count - index >= 8 {
                 let lo = crc ^ UInt32(littleEndian: buffer.loadUnaligned(fromByteOffset: index, as: UInt32.self))
                 let hi = UInt32(littleEndian: buffer.loadUnaligned(fromByteOffset: index + 4, as: UInt32.self))
-                crc = t[7 * 256 + Int(lo & 0xFF)]
+                crc =
+                    t[7 * 256 + Int(lo & 0xFF)]
                     ^ t[6 * 256 + Int((lo >> 8) & 0xFF)]
                     ^ t[5 * 256 + Int((lo >> 16) & 0xFF)]
                     ^ t[4 * 256 + Int(lo >> 24)]

@@ -16,15 +16,18 @@ public enum FrameEncoder {
         id: UInt32, offset: UInt64, flags: FrameFlags, payloadCount: Int, framing: Framing,
         fill: (UnsafeMutableRawBufferPointer) -> Void
     ) -> [UInt8] {
-        let raw = build(type: .data, version: Frame.currentVersion, flags: flags, id: id, offset: offset,
-                        payloadCount: payloadCount, fill: fill)
+        let raw = build(
+            type: .data, version: Frame.currentVersion, flags: flags, id: id, offset: offset,
+            payloadCount: payloadCount, fill: fill)
         return framing == .raw ? raw : raw.withUnsafeBytes { COBS.encode($0, delimited: true) }
     }
 
     static func encodeRaw(_ frame: Frame) -> [UInt8] {
         frame.payload.withUnsafeBytes { payload in
-            build(type: frame.type, version: frame.version, flags: frame.flags, id: frame.id, offset: frame.offset,
-                  payloadCount: payload.count) { $0.copyMemory(from: payload) }
+            build(
+                type: frame.type, version: frame.version, flags: frame.flags, id: frame.id, offset: frame.offset,
+                payloadCount: payload.count
+            ) { $0.copyMemory(from: payload) }
         }
     }
 
@@ -127,12 +130,13 @@ struct FrameHeader {
         guard let type = FrameType(rawValue: bytes[3]) else { return .failure(.unknownType(bytes[3])) }
         let length = load(UInt32.self, bytes, 18)
         guard length <= UInt32(Frame.maxPayload) else { return .failure(.tooLong) }
-        return .success(FrameHeader(
-            version: version, type: type,
-            flags: FrameFlags(rawValue: load(UInt16.self, bytes, 4)),
-            id: load(UInt32.self, bytes, 6),
-            offset: load(UInt64.self, bytes, 10),
-            payloadLength: Int(length)))
+        return .success(
+            FrameHeader(
+                version: version, type: type,
+                flags: FrameFlags(rawValue: load(UInt16.self, bytes, 4)),
+                id: load(UInt32.self, bytes, 6),
+                offset: load(UInt64.self, bytes, 10),
+                payloadLength: Int(length)))
     }
 
     /// Checks the payload CRC of the frame at the start of `bytes` (which holds `frameSize` bytes

@@ -126,9 +126,10 @@ extension Request {
         let op = body.op
         switch op {
         case "hello":
-            return .hello(minVersion: try required(body.minVersion, "minVersion", op),
-                          maxVersion: try required(body.maxVersion, "maxVersion", op),
-                          software: body.software ?? "")
+            return .hello(
+                minVersion: try required(body.minVersion, "minVersion", op),
+                maxVersion: try required(body.maxVersion, "maxVersion", op),
+                software: body.software ?? "")
         case "login-challenge":
             return .loginChallenge(user: try required(body.user, "user", op))
         case "login":
@@ -146,10 +147,11 @@ extension Request {
         case "export-open":
             return .exportOpen(token: try required(body.token, "token", op), categories: try required(body.selections, "selections", op))
         case "import-begin":
-            return .importBegin(token: try required(body.token, "token", op), origin: try required(body.origin, "origin", op),
-                                categories: try required(body.selections, "selections", op),
-                                size: try required(body.size, "size", op), sha256: try required(body.sha256, "sha256", op),
-                                transferID: try required(body.transferID, "transferID", op))
+            return .importBegin(
+                token: try required(body.token, "token", op), origin: try required(body.origin, "origin", op),
+                categories: try required(body.selections, "selections", op),
+                size: try required(body.size, "size", op), sha256: try required(body.sha256, "sha256", op),
+                transferID: try required(body.transferID, "transferID", op))
         case "import-stage":
             return .importStage(token: try required(body.token, "token", op))
         case "import-commit":
@@ -159,14 +161,17 @@ extension Request {
         case "box-export-open":
             return .boxExportOpen(token: try required(body.token, "token", op))
         case "box-import-begin":
-            return .boxImportBegin(token: try required(body.token, "token", op), transferID: try required(body.transferID, "transferID", op),
-                                   size: try required(body.totalSize, "totalSize", op), trailer: try required(body.trailer, "trailer", op))
+            return .boxImportBegin(
+                token: try required(body.token, "token", op), transferID: try required(body.transferID, "transferID", op),
+                size: try required(body.totalSize, "totalSize", op), trailer: try required(body.trailer, "trailer", op))
         case "box-import-commit":
-            return .boxImportCommit(token: try required(body.token, "token", op), size: try required(body.totalSize, "totalSize", op),
-                                    chain: try required(body.chain, "chain", op))
+            return .boxImportCommit(
+                token: try required(body.token, "token", op), size: try required(body.totalSize, "totalSize", op),
+                chain: try required(body.chain, "chain", op))
         case "transfer-outcome":
-            return .transferOutcome(operation: try required(body.operation, "operation", op),
-                                    transferID: try required(body.transferID, "transferID", op))
+            return .transferOutcome(
+                operation: try required(body.operation, "operation", op),
+                transferID: try required(body.transferID, "transferID", op))
         default:
             throw MessageDecodingError(description: "unknown request \(op)")
         }
@@ -239,8 +244,9 @@ extension Response {
         let op = body.op
         switch op {
         case "hello":
-            return .hello(version: try required(body.version, "version", op), model: body.model ?? "",
-                          serialNumber: body.serialNumber ?? "", firmware: body.firmware ?? "")
+            return .hello(
+                version: try required(body.version, "version", op), model: body.model ?? "",
+                serialNumber: body.serialNumber ?? "", firmware: body.firmware ?? "")
         case "challenge":
             return .challenge(salt: try required(body.salt, "salt", op), nonce: try required(body.nonce, "nonce", op))
         case "logged-in":
@@ -252,15 +258,17 @@ extension Response {
         case "reserved":
             return .reserved(token: try required(body.token, "token", op), expiresInSeconds: body.expiresInSeconds ?? 0)
         case "export-ready":
-            return .exportReady(stream: try required(body.stream, "stream", op), transferID: try required(body.transferID, "transferID", op),
-                                size: try required(body.size, "size", op),
-                                sha256: try required(body.sha256, "sha256", op), origin: try required(body.origin, "origin", op))
+            return .exportReady(
+                stream: try required(body.stream, "stream", op), transferID: try required(body.transferID, "transferID", op),
+                size: try required(body.size, "size", op),
+                sha256: try required(body.sha256, "sha256", op), origin: try required(body.origin, "origin", op))
         case "import-ready":
             return .importReady(stream: try required(body.stream, "stream", op))
         case "stream-ready":
-            return .streamReady(stream: try required(body.stream, "stream", op), transferID: try required(body.transferID, "transferID", op),
-                                size: try required(body.totalSize, "totalSize", op), documents: body.documents ?? 0,
-                                origin: try required(body.origin, "origin", op))
+            return .streamReady(
+                stream: try required(body.stream, "stream", op), transferID: try required(body.transferID, "transferID", op),
+                size: try required(body.totalSize, "totalSize", op), documents: body.documents ?? 0,
+                origin: try required(body.origin, "origin", op))
         case "import-plan":
             return .importPlan(try required(body.plan, "plan", op))
         case "transfer-outcome":

@@ -63,11 +63,14 @@ public enum BoxBackupFormat {
     public static func checkPreamble(_ bytes: some Collection<UInt8>, fileSize: UInt64) throws(BundleError) {
         let bytes = Array(bytes.prefix(preamble.count))
         guard bytes.count == preamble.count else {
-            throw .damagedBoxBackup("the box backup was cut short: the file ends after \(fileSize) bytes, inside its \(preamble.count)-byte preamble")
+            throw .damagedBoxBackup(
+                "the box backup was cut short: the file ends after \(fileSize) bytes, inside its \(preamble.count)-byte preamble")
         }
         let version = UInt16(bytes[8]) << 8 | UInt16(bytes[9])
         guard version == Self.version else {
-            throw .damagedBoxBackup("its preamble gives format version \(version), and box backups are version \(Self.version): the preamble was changed or the file comes from another program")
+            throw .damagedBoxBackup(
+                "its preamble gives format version \(version), and box backups are version \(Self.version): the preamble was changed or the file comes from another program"
+            )
         }
         guard bytes == preamble else {
             throw .damagedBoxBackup("its preamble was changed (reserved bytes are not zero)")
@@ -176,20 +179,25 @@ public struct BoxBackupTrailer: Codable, Sendable, Hashable {
         }
         let length = tail[(tail.count - 12)..<(tail.count - 8)].reduce(0) { $0 << 8 | Int($1) }
         guard length > 0, length <= BoxBackupFormat.maxJSONLength, UInt64(length + fixed) <= fileSize - start,
-              length + fixed <= tail.count else {
+            length + fixed <= tail.count
+        else {
             throw .damagedBoxBackup("its trailer length (\(length)) is impossible for a file of \(fileSize) bytes")
         }
         let sealed = Array(tail.suffix(length + fixed))
         let trailer = try open(sealed: sealed)
         guard trailer.payloadSize <= fileSize else {
-            throw .damagedBoxBackup("the box backup was cut short: it is \(fileSize) bytes, its sealed trailer says the documents alone are \(trailer.payloadSize)")
+            throw .damagedBoxBackup(
+                "the box backup was cut short: it is \(fileSize) bytes, its sealed trailer says the documents alone are \(trailer.payloadSize)"
+            )
         }
         let expected = start + trailer.payloadSize + UInt64(sealed.count)
         if expected > fileSize {
             throw .damagedBoxBackup("the box backup was cut short: it is \(fileSize) bytes, its sealed trailer accounts for \(expected)")
         }
         if expected < fileSize {
-            throw .damagedBoxBackup("\(fileSize - expected) bytes more than its sealed trailer accounts for (\(expected)): bytes were inserted or the file was extended")
+            throw .damagedBoxBackup(
+                "\(fileSize - expected) bytes more than its sealed trailer accounts for (\(expected)): bytes were inserted or the file was extended"
+            )
         }
         return (trailer, sealed)
     }
@@ -201,7 +209,8 @@ public struct BoxBackupTrailer: Codable, Sendable, Hashable {
         var end = tail.count - 1
         while end >= BoxBackupFormat.fixedTailLength {
             if tail[end] == mark[7], tail[end - 7] == mark[0], Array(tail[(end - 7)...end]) == mark,
-               (try? locateEnding(tail: Array(tail[...end]), fileSize: fileSize - UInt64(tail.count - 1 - end))) != nil {
+                (try? locateEnding(tail: Array(tail[...end]), fileSize: fileSize - UInt64(tail.count - 1 - end))) != nil
+            {
                 return UInt64(tail.count - 1 - end)
             }
             end -= 1
@@ -209,7 +218,9 @@ public struct BoxBackupTrailer: Codable, Sendable, Hashable {
         return nil
     }
 
-    private static func parse(json: ArraySlice<UInt8>, digest: ArraySlice<UInt8>, seal: ArraySlice<UInt8>) throws(BundleError) -> BoxBackupTrailer {
+    private static func parse(json: ArraySlice<UInt8>, digest: ArraySlice<UInt8>, seal: ArraySlice<UInt8>) throws(BundleError)
+        -> BoxBackupTrailer
+    {
         guard Array(SHA256.hash(data: Array(json))) == Array(digest) else {
             throw .damagedBoxBackup("its trailer was edited or damaged: the description does not match its digest")
         }
@@ -219,7 +230,8 @@ public struct BoxBackupTrailer: Codable, Sendable, Hashable {
             throw .damagedBoxBackup("its trailer was edited: the description is not readable")
         }
         guard trailer.formatVersion == formatVersion, let chain = trailer.chainBytes,
-              BoxBackupFormat.seal(digest: Array(digest), chain: chain, size: trailer.payloadSize) == Array(seal) else {
+            BoxBackupFormat.seal(digest: Array(digest), chain: chain, size: trailer.payloadSize) == Array(seal)
+        else {
             throw .damagedBoxBackup("its trailer was edited: its digest, payload size and chain do not match the seal")
         }
         guard trailer.documents >= 0 else {

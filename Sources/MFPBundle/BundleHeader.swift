@@ -70,8 +70,10 @@ public struct BundleHeader: Codable, Sendable, Hashable {
     }
 
     /// Creates a header; categories come in the order given, each once.
-    public init(model: String, series: String, firmware: String, displayLanguage: String,
-                sourceSerialNumber: String, createdAt: Date, categories: [CategoryEntry]) {
+    public init(
+        model: String, series: String, firmware: String, displayLanguage: String,
+        sourceSerialNumber: String, createdAt: Date, categories: [CategoryEntry]
+    ) {
         self.formatVersion = BundleFormat.version
         self.model = model
         self.series = series
@@ -85,15 +87,19 @@ public struct BundleHeader: Codable, Sendable, Hashable {
 
     /// A header describing `snapshot`: its categories in `SettingCategory` order, with item counts
     /// and the sizes of their canonical content.
-    public init(model: String, series: String, firmware: String, displayLanguage: String,
-                sourceSerialNumber: String, createdAt: Date, describing snapshot: SettingsSnapshot) {
+    public init(
+        model: String, series: String, firmware: String, displayLanguage: String,
+        sourceSerialNumber: String, createdAt: Date, describing snapshot: SettingsSnapshot
+    ) {
         let entries = snapshot.categories.keys.sorted().map { category in
             let records = snapshot[category]
-            return CategoryEntry(category: category, itemCount: records.count,
-                                 byteCount: CanonicalContent.encode(records).count)
+            return CategoryEntry(
+                category: category, itemCount: records.count,
+                byteCount: CanonicalContent.encode(records).count)
         }
-        self.init(model: model, series: series, firmware: firmware, displayLanguage: displayLanguage,
-                  sourceSerialNumber: sourceSerialNumber, createdAt: createdAt, categories: entries)
+        self.init(
+            model: model, series: series, firmware: firmware, displayLanguage: displayLanguage,
+            sourceSerialNumber: sourceSerialNumber, createdAt: createdAt, categories: entries)
     }
 }
 
@@ -136,7 +142,8 @@ extension BundleHeader {
                 throw .damaged("the header lists \(entry.category.rawValue) twice")
             }
             guard (0...BundleLayout.maxPartLength).contains(entry.byteCount), entry.itemCount >= 0,
-                  entry.itemCount <= entry.byteCount else {
+                entry.itemCount <= entry.byteCount
+            else {
                 throw .damaged("the header's sizes for \(entry.category.rawValue) are impossible")
             }
         }
@@ -149,8 +156,9 @@ extension BundleHeader {
             }
             try protection.kdf.validate()
             guard [UInt8](hexString: protection.salt)?.count == BundlePassword.saltLength,
-                  [UInt8](hexString: protection.noncePrefix)?.count == BundlePassword.noncePrefixLength,
-                  [UInt8](hexString: protection.keyCheck)?.count == BundlePassword.keyCheckLength else {
+                [UInt8](hexString: protection.noncePrefix)?.count == BundlePassword.noncePrefixLength,
+                [UInt8](hexString: protection.keyCheck)?.count == BundlePassword.keyCheckLength
+            else {
                 throw .damaged("the header's salt, nonce prefix or key check is malformed")
             }
         }

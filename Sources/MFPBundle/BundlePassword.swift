@@ -1,6 +1,6 @@
 import Crypto
-import _CryptoExtras
 import MFPKit
+import _CryptoExtras
 
 /// scrypt's cost parameters, recorded in the header of a protected bundle.
 public struct ScryptParameters: Codable, Sendable, Hashable {
@@ -29,7 +29,8 @@ public struct ScryptParameters: Codable, Sendable, Hashable {
     /// Bounds a reader accepts, so a hostile header cannot make it allocate gigabytes.
     func validate() throws(BundleError) {
         guard algorithm == "scrypt", n >= 2, n <= 1 << 20, n & (n - 1) == 0,
-              (1...16).contains(r), (1...4).contains(p), memoryBytes <= 256 << 20 else {
+            (1...16).contains(r), (1...4).contains(p), memoryBytes <= 256 << 20
+        else {
             throw .damaged("the header's key-derivation parameters (\(algorithm) N=\(n) r=\(r) p=\(p)) are out of range")
         }
     }
@@ -67,16 +68,19 @@ public enum BundlePassword {
         try validate(password)
         let master: SymmetricKey
         do {
-            master = try KDF.Scrypt.deriveKey(from: Array(password.utf8), salt: salt, outputByteCount: 32,
-                                              rounds: parameters.n, blockSize: parameters.r,
-                                              parallelism: parameters.p)
+            master = try KDF.Scrypt.deriveKey(
+                from: Array(password.utf8), salt: salt, outputByteCount: 32,
+                rounds: parameters.n, blockSize: parameters.r,
+                parallelism: parameters.p)
         } catch {
             throw .damaged("the key-derivation parameters cannot be used (\(error))")
         }
-        let key = HKDF<SHA256>.expand(pseudoRandomKey: master, info: Array("mfpbridge bundle v1 encryption key".utf8),
-                                      outputByteCount: 32)
-        let check = HKDF<SHA256>.expand(pseudoRandomKey: master, info: Array("mfpbridge bundle v1 key check".utf8),
-                                        outputByteCount: keyCheckLength)
+        let key = HKDF<SHA256>.expand(
+            pseudoRandomKey: master, info: Array("mfpbridge bundle v1 encryption key".utf8),
+            outputByteCount: 32)
+        let check = HKDF<SHA256>.expand(
+            pseudoRandomKey: master, info: Array("mfpbridge bundle v1 key check".utf8),
+            outputByteCount: keyCheckLength)
         return Keys(encryption: key, check: check.withUnsafeBytes { Array($0) })
     }
 }

@@ -33,8 +33,9 @@ public struct BundleContents: Sendable, Hashable {
         for part in parts { snapshot[part.category] = part.records }
         self.snapshot = snapshot
         self.categories = parts.map {
-            BundleCategorySummary(category: $0.category, itemCount: $0.records.count, byteCount: $0.bytes.count,
-                                  digest: CanonicalContent.digest($0.records))
+            BundleCategorySummary(
+                category: $0.category, itemCount: $0.records.count, byteCount: $0.bytes.count,
+                digest: CanonicalContent.digest($0.records))
         }
     }
 }
@@ -117,12 +118,16 @@ public struct BundleReader {
             guard let length = Self.headerLength(input[inputStart...]) else {
                 throw .damaged("the file ends after \(offset) bytes, inside the preamble")
             }
-            throw .damaged("the file ends after \(offset) bytes, inside the header (\(BundleFormat.preambleLength + length + BundleFormat.digestLength) bytes long)")
+            throw .damaged(
+                "the file ends after \(offset) bytes, inside the header (\(BundleFormat.preambleLength + length + BundleFormat.digestLength) bytes long)"
+            )
         case .body:
             let layout = layout!
             let place = layout.describe(bodyRange: bodyOffset..<bodyOffset)
             if layout.chunkSize != nil {
-                throw .damaged("the file ends after \(offset) bytes, in chunk \(nextChunk + 1) of \(layout.chunkCount) (\(place)): truncated or chunks dropped")
+                throw .damaged(
+                    "the file ends after \(offset) bytes, in chunk \(nextChunk + 1) of \(layout.chunkCount) (\(place)): truncated or chunks dropped"
+                )
             }
             throw .damaged("the file ends after \(offset) bytes, in \(place): truncated")
         }
@@ -175,7 +180,8 @@ public struct BundleReader {
             }
         }
         if stage == .done, inputStart < input.count {
-            throw .damaged("\(input.count - inputStart) unexpected bytes after the end of the bundle (at byte \(consumedBefore + inputStart))")
+            throw .damaged(
+                "\(input.count - inputStart) unexpected bytes after the end of the bundle (at byte \(consumedBefore + inputStart))")
         }
     }
 
@@ -184,8 +190,9 @@ public struct BundleReader {
         if let protection = header.protection {
             guard let password else { throw BundleError(.passwordRequired) }
             // Validated by parseHeader: the hex fields decode.
-            let keys = try BundlePassword.deriveKeys(password: password, salt: [UInt8](hexString: protection.salt)!,
-                                                     parameters: protection.kdf)
+            let keys = try BundlePassword.deriveKeys(
+                password: password, salt: [UInt8](hexString: protection.salt)!,
+                parameters: protection.kdf)
             let expected = [UInt8](hexString: protection.keyCheck)!
             guard zip(keys.check, expected).reduce(UInt8(0), { $0 | ($1.0 ^ $1.1) }) == 0 else {
                 throw BundleError(.wrongPassword)
@@ -213,7 +220,9 @@ public struct BundleReader {
             } catch {
                 let start = layout.chunkSize! * nextChunk
                 let place = layout.describe(bodyRange: start..<(start + plaintextLength))
-                throw .damaged("chunk \(nextChunk + 1) of \(layout.chunkCount) (at byte \(consumedBefore + inputStart), \(place)) failed authentication: changed, moved, repeated or not from this bundle")
+                throw .damaged(
+                    "chunk \(nextChunk + 1) of \(layout.chunkCount) (at byte \(consumedBefore + inputStart), \(place)) failed authentication: changed, moved, repeated or not from this bundle"
+                )
             }
             inputStart += length
             nextChunk += 1
@@ -279,7 +288,8 @@ public struct BundleReader {
     }
 
     /// `nil` while more bytes are needed; otherwise the header, its digest and the bytes it took.
-    private static func parseHeader(_ bytes: ArraySlice<UInt8>) throws(BundleError) -> (header: BundleHeader, digest: [UInt8], length: Int)? {
+    private static func parseHeader(_ bytes: ArraySlice<UInt8>) throws(BundleError) -> (header: BundleHeader, digest: [UInt8], length: Int)?
+    {
         let start = bytes.startIndex
         let magicCount = min(bytes.count, BundleFormat.magic.count)
         guard bytes.prefix(magicCount).elementsEqual(BundleFormat.magic.prefix(magicCount)) else {

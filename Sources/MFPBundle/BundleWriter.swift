@@ -32,17 +32,22 @@ public struct BundleWriter {
     ///   - password: R13: 1 to 32 printable ASCII characters; `nil` for a bundle sealed by SHA-256 (R8).
     ///   - kdf: scrypt's cost, recorded in the header.
     ///   - chunkSize: plaintext bytes per encrypted chunk, and the size of the pieces handed to `sink`.
-    public init(header: BundleHeader, password: String?, kdf: ScryptParameters = .standard,
-                chunkSize: Int = BundleFormat.defaultChunkSize, sink: @escaping Sink) throws {
-        try self.init(header: header, password: password, kdf: kdf, chunkSize: chunkSize,
-                      salt: LoginProof.randomBytes(BundlePassword.saltLength),
-                      noncePrefix: LoginProof.randomBytes(BundlePassword.noncePrefixLength), sink: sink)
+    public init(
+        header: BundleHeader, password: String?, kdf: ScryptParameters = .standard,
+        chunkSize: Int = BundleFormat.defaultChunkSize, sink: @escaping Sink
+    ) throws {
+        try self.init(
+            header: header, password: password, kdf: kdf, chunkSize: chunkSize,
+            salt: LoginProof.randomBytes(BundlePassword.saltLength),
+            noncePrefix: LoginProof.randomBytes(BundlePassword.noncePrefixLength), sink: sink)
     }
 
     /// With a chosen salt and nonce prefix: only for tests and the worked examples of
     /// docs/bundle-format.md. Never reuse a salt and prefix for real bundles.
-    init(header: BundleHeader, password: String?, kdf: ScryptParameters, chunkSize: Int,
-         salt: [UInt8], noncePrefix: [UInt8], sink: @escaping Sink) throws {
+    init(
+        header: BundleHeader, password: String?, kdf: ScryptParameters, chunkSize: Int,
+        salt: [UInt8], noncePrefix: [UInt8], sink: @escaping Sink
+    ) throws {
         guard BundleFormat.chunkSizeRange.contains(chunkSize) else {
             throw BundleError(.invalidContent("chunk size \(chunkSize) is out of range \(BundleFormat.chunkSizeRange)"))
         }
@@ -53,7 +58,10 @@ public struct BundleWriter {
             do {
                 try kdf.validate()
             } catch {
-                throw BundleError(.invalidContent("scrypt N=\(kdf.n) r=\(kdf.r) p=\(kdf.p) is outside what readers accept (N a power of two up to 2^20, r 1-16, p 1-4, at most 256 MiB)"))
+                throw BundleError(
+                    .invalidContent(
+                        "scrypt N=\(kdf.n) r=\(kdf.r) p=\(kdf.p) is outside what readers accept (N a power of two up to 2^20, r 1-16, p 1-4, at most 256 MiB)"
+                    ))
             }
             let keys = try BundlePassword.deriveKeys(password: password, salt: salt, parameters: kdf)
             header.protection = BundleHeader.Protection(
@@ -92,7 +100,10 @@ public struct BundleWriter {
         }
         let lines = bytes.reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) }
         guard bytes.count == entry.byteCount, lines == entry.itemCount else {
-            throw BundleError(.invalidContent("part \(category.rawValue) has \(lines) items in \(bytes.count) bytes, the header says \(entry.itemCount) in \(entry.byteCount)"))
+            throw BundleError(
+                .invalidContent(
+                    "part \(category.rawValue) has \(lines) items in \(bytes.count) bytes, the header says \(entry.itemCount) in \(entry.byteCount)"
+                ))
         }
         var hasher = layout.partHasher(index: nextPart)
         hasher.update(data: bytes)
@@ -120,8 +131,9 @@ public struct BundleWriter {
                 let plaintext = pending[pendingStart..<(pendingStart + length)]
                 let nonce = try! ChaChaPoly.Nonce(data: layout.nonce(prefix: sealing.noncePrefix, index: nextChunk))
                 // Sealing with a valid key and nonce cannot fail.
-                let box = try! ChaChaPoly.seal(plaintext, using: sealing.key, nonce: nonce,
-                                               authenticating: layout.headerDigest)
+                let box = try! ChaChaPoly.seal(
+                    plaintext, using: sealing.key, nonce: nonce,
+                    authenticating: layout.headerDigest)
                 pendingStart += length
                 nextChunk += 1
                 try sink((Array(box.ciphertext) + Array(box.tag))[...])
@@ -146,11 +158,14 @@ public struct BundleWriter {
     /// Writes a whole bundle of `snapshot`: `header` gives the source machine (its categories are
     /// replaced by the snapshot's, with their counts and sizes). Returns the header as written.
     @discardableResult
-    public static func write(_ snapshot: SettingsSnapshot, header: BundleHeader, password: String?,
-                             kdf: ScryptParameters = .standard, chunkSize: Int = BundleFormat.defaultChunkSize,
-                             to sink: @escaping Sink) throws -> BundleHeader {
-        var writer = try BundleWriter(header: header.describing(snapshot), password: password, kdf: kdf,
-                                      chunkSize: chunkSize, sink: sink)
+    public static func write(
+        _ snapshot: SettingsSnapshot, header: BundleHeader, password: String?,
+        kdf: ScryptParameters = .standard, chunkSize: Int = BundleFormat.defaultChunkSize,
+        to sink: @escaping Sink
+    ) throws -> BundleHeader {
+        var writer = try BundleWriter(
+            header: header.describing(snapshot), password: password, kdf: kdf,
+            chunkSize: chunkSize, sink: sink)
         try writer.addAll(snapshot)
         return writer.header
     }
@@ -159,10 +174,13 @@ public struct BundleWriter {
     /// tests and the seeded mutation campaign (MFPTestTools), whose files must be the same on every
     /// run. Never for real bundles.
     @discardableResult
-    @_spi(TestTools) public static func write(_ snapshot: SettingsSnapshot, header: BundleHeader, password: String?, kdf: ScryptParameters,
-                      chunkSize: Int, salt: [UInt8], noncePrefix: [UInt8], to sink: @escaping Sink) throws -> BundleHeader {
-        var writer = try BundleWriter(header: header.describing(snapshot), password: password, kdf: kdf,
-                                      chunkSize: chunkSize, salt: salt, noncePrefix: noncePrefix, sink: sink)
+    @_spi(TestTools) public static func write(
+        _ snapshot: SettingsSnapshot, header: BundleHeader, password: String?, kdf: ScryptParameters,
+        chunkSize: Int, salt: [UInt8], noncePrefix: [UInt8], to sink: @escaping Sink
+    ) throws -> BundleHeader {
+        var writer = try BundleWriter(
+            header: header.describing(snapshot), password: password, kdf: kdf,
+            chunkSize: chunkSize, salt: salt, noncePrefix: noncePrefix, sink: sink)
         try writer.addAll(snapshot)
         return writer.header
     }
@@ -179,9 +197,12 @@ extension BundleHeader {
     /// This header with the categories of `snapshot` (in `SettingCategory` order).
     func describing(_ snapshot: SettingsSnapshot) -> BundleHeader {
         var copy = self
-        copy.categories = BundleHeader(model: model, series: series, firmware: firmware, displayLanguage: displayLanguage,
-                                       sourceSerialNumber: sourceSerialNumber, createdAt: createdAt,
-                                       describing: snapshot).categories
+        copy.categories =
+            BundleHeader(
+                model: model, series: series, firmware: firmware, displayLanguage: displayLanguage,
+                sourceSerialNumber: sourceSerialNumber, createdAt: createdAt,
+                describing: snapshot
+            ).categories
         return copy
     }
 }

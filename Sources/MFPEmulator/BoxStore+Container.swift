@@ -74,7 +74,9 @@ enum BoxContainer {
                 return Walk(documents: documents, problem: "no document header at offset \(offset)")
             }
             guard document.size <= size - offset - UInt64(headerSize) else {
-                return Walk(documents: documents, problem: "document \(document.id) at offset \(offset) claims \(document.size) bytes, past the end")
+                return Walk(
+                    documents: documents, problem: "document \(document.id) at offset \(offset) claims \(document.size) bytes, past the end"
+                )
             }
             documents.append(document)
             offset += UInt64(headerSize) + document.size

@@ -53,7 +53,8 @@ struct BoxManifest: Codable {
 
     func content(in path: String) throws -> BoxContent {
         guard format <= Self.currentFormat else {
-            throw EmulatorError("the box manifest \(path) has format \(format), newer than this emulator's \(Self.currentFormat); update mfpbridge")
+            throw EmulatorError(
+                "the box manifest \(path) has format \(format), newer than this emulator's \(Self.currentFormat); update mfpbridge")
         }
         switch content {
         case "generated":
@@ -65,7 +66,9 @@ struct BoxManifest: Codable {
         default:
             break
         }
-        throw EmulatorError("the box manifest \(path) describes no content it can open (\(content)); move the box folder away to start with generated content")
+        throw EmulatorError(
+            "the box manifest \(path) describes no content it can open (\(content)); move the box folder away to start with generated content"
+        )
     }
 
     func encoded() throws -> [UInt8] {

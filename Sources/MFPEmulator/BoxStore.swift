@@ -1,7 +1,7 @@
 import BridgeSystem
 import BridgeTransfer
 import Foundation
-import Glibc   // O_* and E* constants only; the calls go through BridgeSystem
+import Glibc // O_* and E* constants only; the calls go through BridgeSystem
 import Synchronization
 
 /// The machine's Advanced Box / Mail Box documents as one byte stream (a container: per document a small header — id, name, size — then its bytes; see ``BoxContainer``), kept small on disk: content that was never imported is generated from a seed on read.
@@ -86,8 +86,9 @@ public final class BoxStore: Sendable {
         try removeStraySlots(keeping: content)
         if case .imported(let slot, let size, _) = content {
             guard let info = try? Syscall.stat(slotPath(slot)), UInt64(info.st_size) == size else {
-                throw EmulatorError("the box content \(slotPath(slot)) is missing or not the \(size) bytes its manifest says: "
-                                    + "the box folder was damaged; move \(directory) away to start with generated content")
+                throw EmulatorError(
+                    "the box content \(slotPath(slot)) is missing or not the \(size) bytes its manifest says: "
+                        + "the box folder was damaged; move \(directory) away to start with generated content")
             }
         }
     }
@@ -95,10 +96,11 @@ public final class BoxStore: Sendable {
     /// The current content as a stream source (generated, or the imported file).
     public func source() throws -> any StreamSource {
         try state.withLock { state -> any StreamSource in
-            let source: any StreamSource = switch state.content {
-            case .generated(let size, let seed): Self.generatedSource(&state, size: size, seed: seed)
-            case .imported(let slot, _, _): try FileSource(path: slotPath(slot))
-            }
+            let source: any StreamSource =
+                switch state.content {
+                case .generated(let size, let seed): Self.generatedSource(&state, size: size, seed: seed)
+                case .imported(let slot, _, _): try FileSource(path: slotPath(slot))
+                }
             return state.index.map { IndexedSource(source, index: $0) } ?? source
         }
     }
@@ -190,8 +192,10 @@ public final class BoxStore: Sendable {
 
     /// ``applyStaged(expectedSize:expectedChain:)``, calling `afterStep` after each step (the crash
     /// test's child prints the step and may pause there, to widen the window its kill lands in).
-    package func applyStaged(expectedSize: UInt64, expectedChain: ChainHash, at appliedAt: Date = Date(),
-                             afterStep: (ApplyStep) -> Void) throws {
+    package func applyStaged(
+        expectedSize: UInt64, expectedChain: ChainHash, at appliedAt: Date = Date(),
+        afterStep: (ApplyStep) -> Void
+    ) throws {
         try state.withLock { state in
             let old = state.content
             let target: BoxSlot = if case .imported(let slot, _, _) = old { slot.other } else { .a }
@@ -325,7 +329,7 @@ extension BoxStore {
         let opened: Int32
         do throws(SystemError) {
             opened = try Syscall.open(path, O_RDONLY | O_CLOEXEC)
-        } catch where error.errno == ENOENT {
+        } catch  where error.errno == ENOENT {
             throw EmulatorError("no box import is staged (\(path) is missing): send it first; the box keeps its old content")
         } catch {
             throw FileSystemError(error, operation: "open", path: path)
@@ -336,7 +340,8 @@ extension BoxStore {
         let size = UInt64(info.st_size)
         guard size == expectedSize else {
             let why = size < expectedSize ? "it is incomplete: resume the import" : "it is not this import: discard it and import again"
-            throw EmulatorError("the staged box import has \(size) bytes, not the \(expectedSize) announced (\(why)); the box keeps its old content")
+            throw EmulatorError(
+                "the staged box import has \(size) bytes, not the \(expectedSize) announced (\(why)); the box keeps its old content")
         }
         var indexing = IndexingChain()
         let bufferSize = 4 << 20
@@ -350,8 +355,9 @@ extension BoxStore {
             offset += UInt64(count)
         }
         guard indexing.chain.digest == expectedChain else {
-            throw EmulatorError("the staged box import does not match what was sent: its chain hash is \(indexing.chain.digest), the sender's \(expectedChain) "
-                                + "(discard the staging and import again); the box keeps its old content")
+            throw EmulatorError(
+                "the staged box import does not match what was sent: its chain hash is \(indexing.chain.digest), the sender's \(expectedChain) "
+                    + "(discard the staging and import again); the box keeps its old content")
         }
         try FileSystemError.translating("fsync", path: path) { () throws(SystemError) in try Syscall.fsync(fd) }
         _ = consume file
@@ -368,7 +374,7 @@ extension BoxStore {
             try bytes.withUnsafeMutableBytes { try readFully(fd, path: path, into: $0, at: offset) }
             return bytes
         }
-        _ = consume file   // closed only now: `fd` was in use until here
+        _ = consume file // closed only now: `fd` was in use until here
         return walk
     }
 
@@ -396,7 +402,8 @@ extension BoxStore {
         do {
             return try JSONDecoder().decode(T.self, from: Data(bytes))
         } catch {
-            throw EmulatorError("the \(what) \(path) is unreadable (\(error)); move \(parent(of: path)) away to start with generated content")
+            throw EmulatorError(
+                "the \(what) \(path) is unreadable (\(error)); move \(parent(of: path)) away to start with generated content")
         }
     }
 }

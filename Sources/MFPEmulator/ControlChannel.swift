@@ -94,7 +94,9 @@ public final class ControlServer: Sendable {
             let request = try JSONDecoder().decode(ControlChannel.Request.self, from: Data(line))
             let command = try ControlCommand.parse(request.words, secret: request.secret)
             let output = try device.apply(command)
-            logger.info("control: \(request.words.first == "admin-password" ? "admin-password" : request.words.joined(separator: " ")) -> \(command == .state || command == .digests ? "(json)" : output)")
+            logger.info(
+                "control: \(request.words.first == "admin-password" ? "admin-password" : request.words.joined(separator: " ")) -> \(command == .state || command == .digests ? "(json)" : output)"
+            )
             reply = .init(ok: true, output: output)
         } catch {
             reply = .init(ok: false, error: "\(error)")

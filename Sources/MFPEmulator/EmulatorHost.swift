@@ -1,5 +1,5 @@
-import BridgeSystem
 import BridgeLink
+import BridgeSystem
 import BridgeTransfer
 import Foundation
 import Glibc
@@ -43,8 +43,10 @@ public final class EmulatorHost: Sendable {
 
     /// Takes the lock of `stateDirectory` (made if missing) and opens the machine's saved state.
     /// Throws ``EmulatorError`` when another emulator holds the folder.
-    public init(profile: DeviceProfile, profileName: String, stateDirectory: String, dataDirectory: String,
-                logger: Logger) throws {
+    public init(
+        profile: DeviceProfile, profileName: String, stateDirectory: String, dataDirectory: String,
+        logger: Logger
+    ) throws {
         try DurableFile.makeDirectory(stateDirectory)
         guard let held = try DirectoryLock.tryLock(directory: stateDirectory) else {
             throw EmulatorError("another emulator is using \(stateDirectory); stop it or choose another --state folder")
@@ -105,9 +107,11 @@ public final class EmulatorHost: Sendable {
             $0 = Running(address: address, endpoint: endpoint, control: control, listener: listener, pty: ptyServer)
         }
 
-        try? EmulatorRegistry.register(EmulatorRegistry.Entry(pid: getpid(), profile: profileName, address: address,
-                                             stateDirectory: URL(fileURLWithPath: stateDirectory).standardized.path),
-                                       dataDirectory: dataDirectory)
+        try? EmulatorRegistry.register(
+            EmulatorRegistry.Entry(
+                pid: getpid(), profile: profileName, address: address,
+                stateDirectory: URL(fileURLWithPath: stateDirectory).standardized.path),
+            dataDirectory: dataDirectory)
         if let scenario { device.play(scenario) }
         return address
     }
@@ -115,10 +119,12 @@ public final class EmulatorHost: Sendable {
     /// Stops the control server and the listener, removes the socket file and the registry entry.
     /// The lock is released when the host is released.
     public func stop() {
-        guard let state = running.withLock({ running -> Running? in
-            defer { running = nil }
-            return running
-        }) else { return }
+        guard
+            let state = running.withLock({ running -> Running? in
+                defer { running = nil }
+                return running
+            })
+        else { return }
         state.control.stop()
         state.pty?.stop()
         state.listener?.close()

@@ -36,7 +36,8 @@ public enum EmulatorRegistry {
         for file in files where file.hasSuffix(".json") {
             let path = "\(folder(dataDirectory))/\(file)"
             guard let data = FileManager.default.contents(atPath: path),
-                  let entry = try? JSONDecoder().decode(Entry.self, from: data) else { continue }
+                let entry = try? JSONDecoder().decode(Entry.self, from: data)
+            else { continue }
             if Syscall.processExists(entry.pid) {
                 entries.append(entry)
             } else {

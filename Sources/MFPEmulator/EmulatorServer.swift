@@ -38,9 +38,14 @@ public final class EmulatorServer: Sendable {
                 continue
             case let .damaged(damage):
                 if case let .unsupportedVersion(version) = damage {
-                    answer(.failure(DeviceFailure(code: .unsupportedVersion,
-                                                  message: "frame version \(version) is not spoken here; this device speaks \(ProtocolVersion.minimum)-\(ProtocolVersion.maximum)")),
-                           to: 0)
+                    answer(
+                        .failure(
+                            DeviceFailure(
+                                code: .unsupportedVersion,
+                                message:
+                                    "frame version \(version) is not spoken here; this device speaks \(ProtocolVersion.minimum)-\(ProtocolVersion.maximum)"
+                            )),
+                        to: 0)
                 }
                 logger.debug("discarded a damaged frame: \(damage)")
             case let .frame(frame):

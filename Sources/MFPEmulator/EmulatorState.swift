@@ -27,13 +27,15 @@ struct EmulatorState: Codable, Sendable {
 
     static func factoryNew(_ profile: DeviceProfile) -> EmulatorState {
         let salt = LoginProof.randomBytes(16)
-        let admin = Account(salt: salt,
-                            verifier: LoginProof.verifier(password: profile.administrator.factoryPassword, salt: salt),
-                            role: "Administrator")
-        return EmulatorState(profileName: profile.name, power: .ready, errorCode: nil, jobs: [], nextJobNumber: 1,
-                             sync: SyncStatus(role: profile.syncRole, state: .stopped),
-                             securityPolicyPasswordHash: profile.securityPolicyPasswordSet
-                                 ? SecurityPolicyPassword.hash(password: "factory-\(profile.serialNumber)") : nil,
-                             accounts: [profile.administrator.user: admin], failedLogins: 0, lockedUntil: nil)
+        let admin = Account(
+            salt: salt,
+            verifier: LoginProof.verifier(password: profile.administrator.factoryPassword, salt: salt),
+            role: "Administrator")
+        return EmulatorState(
+            profileName: profile.name, power: .ready, errorCode: nil, jobs: [], nextJobNumber: 1,
+            sync: SyncStatus(role: profile.syncRole, state: .stopped),
+            securityPolicyPasswordHash: profile.securityPolicyPasswordSet
+                ? SecurityPolicyPassword.hash(password: "factory-\(profile.serialNumber)") : nil,
+            accounts: [profile.administrator.user: admin], failedLogins: 0, lockedUntil: nil)
     }
 }

@@ -12,9 +12,11 @@ public struct ProfileCatalog: Sendable {
     /// Finds the profiles: `explicit`, then `$MFPBRIDGE_PROFILES`, then `firmware-fixtures/profiles`
     /// in a folder above the executable (a checkout), then `../share/mfpbridge/profiles` beside
     /// an installed binary.
-    public static func locate(explicit: String? = nil,
-                              environment: [String: String] = ProcessInfo.processInfo.environment,
-                              executablePath: String = CommandLine.arguments.first ?? "") throws(EmulatorError) -> ProfileCatalog {
+    public static func locate(
+        explicit: String? = nil,
+        environment: [String: String] = ProcessInfo.processInfo.environment,
+        executablePath: String = CommandLine.arguments.first ?? ""
+    ) throws(EmulatorError) -> ProfileCatalog {
         if let explicit { return ProfileCatalog(directory: explicit) }
         if let fromEnvironment = environment["MFPBRIDGE_PROFILES"], !fromEnvironment.isEmpty {
             return ProfileCatalog(directory: fromEnvironment)
@@ -28,7 +30,8 @@ public struct ProfileCatalog: Sendable {
             folder = folder.deletingLastPathComponent()
         }
         if FileManager.default.fileExists(atPath: installed) { return ProfileCatalog(directory: installed) }
-        throw EmulatorError("cannot find the device profiles: pass --profiles DIR or set MFPBRIDGE_PROFILES to the firmware-fixtures/profiles folder")
+        throw EmulatorError(
+            "cannot find the device profiles: pass --profiles DIR or set MFPBRIDGE_PROFILES to the firmware-fixtures/profiles folder")
     }
 
     public func names() -> [String] {

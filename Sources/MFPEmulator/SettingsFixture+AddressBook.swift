@@ -88,7 +88,9 @@ extension Builder {
             fields["fax-number"] = FixtureNames.faxNumber(&random)
             fields["ecm"] = random.chance(85) ? "on" : "off"
             fields["tx-speed"] = random.weighted([("33600", 70), ("14400", 20), ("9600", 10)])
-            fields["long-distance"] = random.weighted([("domestic", 80), ("international-1", 12), ("international-2", 5), ("international-3", 3)])
+            fields["long-distance"] = random.weighted([
+                ("domestic", 80), ("international-1", 12), ("international-2", 5), ("international-3", 3),
+            ])
             if random.chance(6) { fields["subaddress"] = String(random.int(10...9999)) }
         case .ifax:
             fields["name"] = "\(org) I-fax"
@@ -121,7 +123,8 @@ extension Builder {
             fields["password-hash"] = Self.saltedHash(&random, secret: Self.throwawaySecret(&random))
         case .group:
             let members = random.sample(memberPool, count: random.int(2...12)).sorted()
-            fields["name"] = "\(random.pick(FixtureNames.departments)) \(random.pick(["team", "distribution", "managers", "all", "on-call"]))"
+            fields["name"] =
+                "\(random.pick(FixtureNames.departments)) \(random.pick(["team", "distribution", "managers", "all", "on-call"]))"
             fields["members"] = members.joined(separator: ",")
         }
         return fields

@@ -17,23 +17,29 @@ extension Builder {
         var records: [SettingRecord] = []
         for (index, paper) in standard.enumerated() {
             let id = "standard/\(FixtureText.pad(index + 1, 2))"
-            records.append(record(id, [
-                "name": paper.0, "basis-weight-gsm": String(paper.1), "surface": paper.2, "editable": "false",
-                "fixing-temperature-adjust": String(random.int(-2...2)),
-            ]))
+            records.append(
+                record(
+                    id,
+                    [
+                        "name": paper.0, "basis-weight-gsm": String(paper.1), "surface": paper.2, "editable": "false",
+                        "fixing-temperature-adjust": String(random.int(-2...2)),
+                    ]))
             paperTypeNames.append(paper.0)
         }
         for index in 1...random.int(20...60) {
             let base = random.pick(standard)
             let name = "\(random.pick(FixtureNames.orgWords)) \(base.0.split(separator: " ")[0]) \(random.int(60...300))"
-            records.append(record("custom/\(FixtureText.pad(index, 3))", [
-                "name": name, "based-on": base.0, "basis-weight-gsm": String(random.int(52...300)), "surface": base.2,
-                "color": random.pick(["white", "white", "cream", "blue", "yellow", "green", "pink"]),
-                "fixing-temperature-adjust": String(random.int(-3...3)),
-                "secondary-transfer-voltage-adjust": String(random.int(-5...5)),
-                "curl-correction": random.pick(["off", "low", "high"]),
-                "editable": "true",
-            ]))
+            records.append(
+                record(
+                    "custom/\(FixtureText.pad(index, 3))",
+                    [
+                        "name": name, "based-on": base.0, "basis-weight-gsm": String(random.int(52...300)), "surface": base.2,
+                        "color": random.pick(["white", "white", "cream", "blue", "yellow", "green", "pink"]),
+                        "fixing-temperature-adjust": String(random.int(-3...3)),
+                        "secondary-transfer-voltage-adjust": String(random.int(-5...5)),
+                        "curl-correction": random.pick(["off", "low", "high"]),
+                        "editable": "true",
+                    ]))
             paperTypeNames.append(name)
         }
         return records
@@ -76,11 +82,15 @@ extension Builder {
         }
         // Form overlays registered by the customer: a handful to a few dozen.
         for index in 1...random.int(5...30) {
-            records.append(record("forms/overlay-\(FixtureText.pad(index, 3))", [
-                "name": "\(random.pick(FixtureNames.departments)) \(random.pick(["letterhead", "invoice", "delivery note", "memo"]))",
-                "size-bytes": String(random.int(8_000...240_000)),
-                "sha256": random.hex(32),
-            ]))
+            records.append(
+                record(
+                    "forms/overlay-\(FixtureText.pad(index, 3))",
+                    [
+                        "name":
+                            "\(random.pick(FixtureNames.departments)) \(random.pick(["letterhead", "invoice", "delivery note", "memo"]))",
+                        "size-bytes": String(random.int(8_000...240_000)),
+                        "sha256": random.hex(32),
+                    ]))
         }
         return records
     }
@@ -93,8 +103,11 @@ extension Builder {
         for index in 1...random.int(60...160) {
             let function = random.weighted([("copy", 45), ("scan-and-send", 40), ("fax", 15)])
             let id = "\(function)/\(FixtureText.pad(index, 3))"
-            var fields = ["function": function,
-                          "name": "\(random.pick(FixtureNames.departments)) \(random.pick(["daily", "archive", "2-sided", "booklet", "color", "draft", "signed"]))"]
+            var fields = [
+                "function": function,
+                "name":
+                    "\(random.pick(FixtureNames.departments)) \(random.pick(["daily", "archive", "2-sided", "booklet", "color", "draft", "signed"]))",
+            ]
             switch function {
             case "copy":
                 fields["color-mode"] = random.pick(["auto", "black-and-white", "full-color"])
@@ -122,20 +135,26 @@ extension Builder {
         let functions = ["copy", "scan-and-send", "fax", "scan-and-store", "print", "web-access", "address-book"]
         var records: [SettingRecord] = []
         for index in 1...random.int(40...100) {
-            records.append(record("shared/\(FixtureText.pad(index, 3))", [
-                "scope": "shared", "function": random.pick(functions),
-                "label": "\(random.pick(FixtureNames.departments)) \(random.pick(["scan", "copy", "fax", "store", "forms"]))",
-                "favorite": favoriteIDs.isEmpty || random.chance(40) ? "" : random.pick(favoriteIDs),
-                "position": String(index),
-            ]))
+            records.append(
+                record(
+                    "shared/\(FixtureText.pad(index, 3))",
+                    [
+                        "scope": "shared", "function": random.pick(functions),
+                        "label": "\(random.pick(FixtureNames.departments)) \(random.pick(["scan", "copy", "fax", "store", "forms"]))",
+                        "favorite": favoriteIDs.isEmpty || random.chance(40) ? "" : random.pick(favoriteIDs),
+                        "position": String(index),
+                    ]))
         }
         for user in users where random.chance(12) {
             for slot in 1...random.int(1...4) {
-                records.append(record("personal/\(user.login)/\(slot)", [
-                    "scope": "personal", "owner": user.login, "function": random.pick(functions),
-                    "label": "\(user.first)'s \(random.pick(["scan", "copy", "fax", "box"]))",
-                    "position": String(slot),
-                ]))
+                records.append(
+                    record(
+                        "personal/\(user.login)/\(slot)",
+                        [
+                            "scope": "personal", "owner": user.login, "function": random.pick(functions),
+                            "label": "\(user.first)'s \(random.pick(["scan", "copy", "fax", "box"]))",
+                            "position": String(slot),
+                        ]))
             }
         }
         return records
@@ -170,20 +189,28 @@ extension Builder {
     mutating func securityPolicy() -> [SettingRecord] {
         var random = random(SettingCategory.securityPolicy.rawValue)
         return [
-            record("authentication/password-policy", [
-                "min-length": String(random.int(8...16)), "require-mixed-case": random.chance(70) ? "on" : "off",
-                "require-digit": "on", "require-symbol": random.chance(50) ? "on" : "off",
-                "max-age-days": random.pick(["0", "90", "180", "365"]), "history": String(random.int(0...10)),
-            ]),
-            record("authentication/lockout", [
-                "threshold": String(random.int(3...10)), "duration-minutes": String(random.pick([1, 5, 15, 30, 60])),
-            ]),
+            record(
+                "authentication/password-policy",
+                [
+                    "min-length": String(random.int(8...16)), "require-mixed-case": random.chance(70) ? "on" : "off",
+                    "require-digit": "on", "require-symbol": random.chance(50) ? "on" : "off",
+                    "max-age-days": random.pick(["0", "90", "180", "365"]), "history": String(random.int(0...10)),
+                ]),
+            record(
+                "authentication/lockout",
+                [
+                    "threshold": String(random.int(3...10)), "duration-minutes": String(random.pick([1, 5, 15, 30, 60])),
+                ]),
             record("interface/usb-storage", ["value": random.pick(["allowed", "read-only", "blocked"])]),
             record("interface/wireless-direct", ["value": random.chance(70) ? "prohibited" : "allowed"]),
             record("network/https-only", ["value": random.chance(80) ? "on" : "off"]),
             record("network/unused-ports", ["value": random.chance(60) ? "closed" : "open"]),
-            record("storage/complete-erase", ["value": random.chance(75) ? "on" : "off",
-                                              "method": random.pick(["zero", "random-3-pass", "dod"])]),
+            record(
+                "storage/complete-erase",
+                [
+                    "value": random.chance(75) ? "on" : "off",
+                    "method": random.pick(["zero", "random-3-pass", "dod"]),
+                ]),
             record("log/audit", ["value": random.chance(65) ? "on" : "off", "retention-days": String(random.int(30...400))]),
             record("policy/metadata", ["revision": String(random.int(1...60)), "updated": random.timestamp()]),
         ]
@@ -205,25 +232,32 @@ extension Builder {
         }
         let host = "mfp-\(profile.serialNumber.lowercased()).corp.example"
         var records = [
-            record("device/default-key", [
-                "kind": "key-pair", "algorithm": random.pick(["rsa-2048", "rsa-3072", "ecdsa-p256"]), "subject": "CN=\(host)",
-                "not-before": random.timestamp(), "not-after": random.timestamp(), "usage": "tls-server",
-                "certificate": pem("CERTIFICATE", random.int(420...620)),
-                "private-key": pem("ENCRYPTED PRIVATE KEY", random.int(180...260)),
-            ]),
-            record("ca/corp-root", [
-                "kind": "ca-certificate", "algorithm": "rsa-4096", "subject": "CN=Corp Example Root CA",
-                "not-before": random.timestamp(), "not-after": random.timestamp(), "usage": "trust-anchor",
-                "certificate": pem("CERTIFICATE", random.int(700...900)),
-            ]),
+            record(
+                "device/default-key",
+                [
+                    "kind": "key-pair", "algorithm": random.pick(["rsa-2048", "rsa-3072", "ecdsa-p256"]), "subject": "CN=\(host)",
+                    "not-before": random.timestamp(), "not-after": random.timestamp(), "usage": "tls-server",
+                    "certificate": pem("CERTIFICATE", random.int(420...620)),
+                    "private-key": pem("ENCRYPTED PRIVATE KEY", random.int(180...260)),
+                ]),
+            record(
+                "ca/corp-root",
+                [
+                    "kind": "ca-certificate", "algorithm": "rsa-4096", "subject": "CN=Corp Example Root CA",
+                    "not-before": random.timestamp(), "not-after": random.timestamp(), "usage": "trust-anchor",
+                    "certificate": pem("CERTIFICATE", random.int(700...900)),
+                ]),
         ]
         for index in 1...random.int(1...3) {
-            records.append(record("ca/intermediate-\(index)", [
-                "kind": "ca-certificate", "algorithm": random.pick(["rsa-2048", "ecdsa-p384"]),
-                "subject": "CN=Corp Example Issuing CA \(index)", "not-before": random.timestamp(),
-                "not-after": random.timestamp(), "usage": "trust-anchor",
-                "certificate": pem("CERTIFICATE", random.int(500...700)),
-            ]))
+            records.append(
+                record(
+                    "ca/intermediate-\(index)",
+                    [
+                        "kind": "ca-certificate", "algorithm": random.pick(["rsa-2048", "ecdsa-p384"]),
+                        "subject": "CN=Corp Example Issuing CA \(index)", "not-before": random.timestamp(),
+                        "not-after": random.timestamp(), "usage": "trust-anchor",
+                        "certificate": pem("CERTIFICATE", random.int(500...700)),
+                    ]))
         }
         return records
     }

@@ -56,7 +56,8 @@ enum FixtureNames {
 
     /// An address in a documentation or private range.
     static func lanAddress(_ random: inout FixtureRandom) -> String {
-        random.chance(50) ? "192.168.\(random.int(0...31)).\(random.int(2...250))"
+        random.chance(50)
+            ? "192.168.\(random.int(0...31)).\(random.int(2...250))"
             : "10.\(random.int(0...40)).\(random.int(0...255)).\(random.int(2...250))"
     }
 }

@@ -49,7 +49,9 @@ extension Builder {
         add("network/ipv6/enabled", .c, onOff)
         add("network/ipv6/stateless-address", .c, onOff)
         add("network/ipv6/manual-address", .no) { random in "2001:db8:\(random.hex(2)):\(random.hex(2))::\(random.int(2...999))" }
-        add("network/host-name", .no) { random in "mfp-\(random.pick(FixtureNames.sites).lowercased().replacingOccurrences(of: " ", with: "-"))-\(random.int(1...40))" }
+        add("network/host-name", .no) { random in
+            "mfp-\(random.pick(FixtureNames.sites).lowercased().replacingOccurrences(of: " ", with: "-"))-\(random.int(1...40))"
+        }
         add("network/domain-name", .c) { _ in "corp.example" }
         add("network/dns/primary", .c) { random in "10.\(random.int(0...9)).0.53" }
         add("network/dns/secondary", .c) { random in "10.\(random.int(0...9)).1.53" }

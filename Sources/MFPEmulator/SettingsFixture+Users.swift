@@ -40,10 +40,13 @@ extension Builder {
         for index in 1...max(1, profile.capacities.authenticationUsers) where profile.capacities.authenticationUsers > 0 {
             let first = random.pick(FixtureNames.first), last = random.pick(FixtureNames.last)
             let login = "\(first.prefix(1).lowercased())\(last.lowercased())\(FixtureText.pad(index, 4))"
-            let role = random.weighted([("GeneralUser", 82), ("LimitedUser", 9), ("DeviceAdmin", 4), ("NetworkAdmin", 2), ("Administrator", 3)])
-            let user = FixtureUser(login: login, first: first, last: last,
-                                   email: "\(first.lowercased()).\(last.lowercased())\(index)@\(domain)",
-                                   department: departmentNumbers.isEmpty ? "" : random.pick(departmentNumbers), role: role)
+            let role = random.weighted([
+                ("GeneralUser", 82), ("LimitedUser", 9), ("DeviceAdmin", 4), ("NetworkAdmin", 2), ("Administrator", 3),
+            ])
+            let user = FixtureUser(
+                login: login, first: first, last: last,
+                email: "\(first.lowercased()).\(last.lowercased())\(index)@\(domain)",
+                department: departmentNumbers.isEmpty ? "" : random.pick(departmentNumbers), role: role)
             var fields = [
                 "login": login,
                 "display-name": "\(first) \(last)",

@@ -65,11 +65,14 @@ public final class SettingsStore: Sendable {
                 let stored = try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'profile'")
                 if let stored {
                     guard stored == profile.name else {
-                        throw EmulatorError("the settings store \(path) belongs to profile \(stored), not \(profile.name); use another --state folder")
+                        throw EmulatorError(
+                            "the settings store \(path) belongs to profile \(stored), not \(profile.name); use another --state folder")
                     }
                     let version = try Int.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'schema'") ?? 0
                     guard version <= Self.schemaVersion else {
-                        throw EmulatorError("the settings store \(path) has schema \(version), newer than this emulator's \(Self.schemaVersion); update mfpbridge")
+                        throw EmulatorError(
+                            "the settings store \(path) has schema \(version), newer than this emulator's \(Self.schemaVersion); update mfpbridge"
+                        )
                     }
                     return
                 }
@@ -90,8 +93,9 @@ public final class SettingsStore: Sendable {
             try database.read { db in
                 var snapshot = SettingsSnapshot()
                 for category in categories {
-                    snapshot[category] = try Self.records(db, sql: "SELECT id, class, fields FROM setting WHERE category = ? ORDER BY id",
-                                                          arguments: [category.rawValue])
+                    snapshot[category] = try Self.records(
+                        db, sql: "SELECT id, class, fields FROM setting WHERE category = ? ORDER BY id",
+                        arguments: [category.rawValue])
                 }
                 return snapshot
             }
@@ -128,11 +132,13 @@ public final class SettingsStore: Sendable {
             try database.write { db in
                 try Self.dropStaging(token, db)
                 try db.execute(sql: "INSERT INTO staging(token) VALUES (?)", arguments: [token])
-                try db.execute(sql: "INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)",
-                               arguments: ["staged-transfer " + token, String(transferID)])
+                try db.execute(
+                    sql: "INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)",
+                    arguments: ["staged-transfer " + token, String(transferID)])
                 for (category, records) in content.categories {
-                    try db.execute(sql: "INSERT INTO staged_category(token, category) VALUES (?, ?)",
-                                   arguments: [token, category.rawValue])
+                    try db.execute(
+                        sql: "INSERT INTO staged_category(token, category) VALUES (?, ?)",
+                        arguments: [token, category.rawValue])
                     try Self.insert(records, category: category, into: "staged_record", token: token, db)
                 }
             }
@@ -156,8 +162,9 @@ public final class SettingsStore: Sendable {
     func applyStaged(token: String, at appliedAt: Date = Date(), beforeCategory: (SettingCategory) throws -> Void) throws {
         try guarded("apply staged import \(token)") {
             try database.write { db in
-                let categories = try String.fetchAll(db, sql: "SELECT category FROM staged_category WHERE token = ? ORDER BY category",
-                                                     arguments: [token])
+                let categories = try String.fetchAll(
+                    db, sql: "SELECT category FROM staged_category WHERE token = ? ORDER BY category",
+                    arguments: [token])
                 guard try Bool.fetchOne(db, sql: "SELECT 1 FROM staging WHERE token = ?", arguments: [token]) == true else {
                     throw EmulatorError("no staged import with token \(token)")
                 }
@@ -167,16 +174,20 @@ public final class SettingsStore: Sendable {
                     }
                     try beforeCategory(category)
                     try db.execute(sql: "DELETE FROM setting WHERE category = ?", arguments: [raw])
-                    try db.execute(sql: """
-                        INSERT INTO setting(category, id, class, fields)
-                        SELECT category, id, class, fields FROM staged_record WHERE token = ? AND category = ?
-                        """, arguments: [token, raw])
+                    try db.execute(
+                        sql: """
+                            INSERT INTO setting(category, id, class, fields)
+                            SELECT category, id, class, fields FROM staged_record WHERE token = ? AND category = ?
+                            """, arguments: [token, raw])
                 }
                 // The truth a host asks for after it lost the commit's answer: committed with the settings.
-                let transfer = try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = ?",
-                                                   arguments: ["staged-transfer " + token]) ?? "0"
-                try db.execute(sql: "INSERT OR REPLACE INTO meta(key, value) VALUES ('applied-import', ?)",
-                               arguments: [transfer + " " + String(Int64(appliedAt.timeIntervalSince1970))])
+                let transfer =
+                    try String.fetchOne(
+                        db, sql: "SELECT value FROM meta WHERE key = ?",
+                        arguments: ["staged-transfer " + token]) ?? "0"
+                try db.execute(
+                    sql: "INSERT OR REPLACE INTO meta(key, value) VALUES ('applied-import', ?)",
+                    arguments: [transfer + " " + String(Int64(appliedAt.timeIntervalSince1970))])
                 try Self.dropStaging(token, db)
             }
         }
@@ -213,30 +224,31 @@ extension SettingsStore {
     /// `setting` is clustered on (category, id) (WITHOUT ROWID): a category is one range scan.
     /// Staged records have the same shape, keyed by token first.
     static func createSchema(_ db: Database) throws {
-        try db.execute(sql: """
-            CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL);
-            CREATE TABLE IF NOT EXISTS setting(
-                category TEXT NOT NULL,
-                id TEXT NOT NULL,
-                class TEXT CHECK (class IN ('A', 'B', 'C', 'No')),
-                fields TEXT NOT NULL CHECK (json_valid(fields)),
-                PRIMARY KEY (category, id)
-            ) WITHOUT ROWID;
-            CREATE TABLE IF NOT EXISTS staging(token TEXT PRIMARY KEY NOT NULL);
-            CREATE TABLE IF NOT EXISTS staged_category(
-                token TEXT NOT NULL REFERENCES staging(token),
-                category TEXT NOT NULL,
-                PRIMARY KEY (token, category)
-            ) WITHOUT ROWID;
-            CREATE TABLE IF NOT EXISTS staged_record(
-                token TEXT NOT NULL,
-                category TEXT NOT NULL,
-                id TEXT NOT NULL,
-                class TEXT,
-                fields TEXT NOT NULL,
-                PRIMARY KEY (token, category, id)
-            ) WITHOUT ROWID;
-            """)
+        try db.execute(
+            sql: """
+                CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL);
+                CREATE TABLE IF NOT EXISTS setting(
+                    category TEXT NOT NULL,
+                    id TEXT NOT NULL,
+                    class TEXT CHECK (class IN ('A', 'B', 'C', 'No')),
+                    fields TEXT NOT NULL CHECK (json_valid(fields)),
+                    PRIMARY KEY (category, id)
+                ) WITHOUT ROWID;
+                CREATE TABLE IF NOT EXISTS staging(token TEXT PRIMARY KEY NOT NULL);
+                CREATE TABLE IF NOT EXISTS staged_category(
+                    token TEXT NOT NULL REFERENCES staging(token),
+                    category TEXT NOT NULL,
+                    PRIMARY KEY (token, category)
+                ) WITHOUT ROWID;
+                CREATE TABLE IF NOT EXISTS staged_record(
+                    token TEXT NOT NULL,
+                    category TEXT NOT NULL,
+                    id TEXT NOT NULL,
+                    class TEXT,
+                    fields TEXT NOT NULL,
+                    PRIMARY KEY (token, category, id)
+                ) WITHOUT ROWID;
+                """)
     }
 
     static func dropStaging(_ token: String, _ db: Database) throws {
@@ -248,7 +260,8 @@ extension SettingsStore {
 
     /// Inserts records into `setting` (token nil) or `staged_record`.
     static func insert(_ records: [SettingRecord], category: SettingCategory, into table: String, token: String?, _ db: Database) throws {
-        let statement = token == nil
+        let statement =
+            token == nil
             ? try db.cachedStatement(sql: "INSERT INTO setting(category, id, class, fields) VALUES (?, ?, ?, ?)")
             : try db.cachedStatement(sql: "INSERT INTO staged_record(token, category, id, class, fields) VALUES (?, ?, ?, ?, ?)")
         for record in records {

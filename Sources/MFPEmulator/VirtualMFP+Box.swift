@@ -25,8 +25,9 @@ extension VirtualMFP {
         let stream = session.nextStream
         session.nextStream &+= 1
         session.pendingBox = (stream, transferID, true)
-        return .streamReady(stream: stream, transferID: transferID, size: summary.bytes, documents: summary.documents,
-                            origin: origin(status()))
+        return .streamReady(
+            stream: stream, transferID: transferID, size: summary.bytes, documents: summary.documents,
+            origin: origin(status()))
     }
 
     /// The device's own checks of a box restore, whatever the host checked: the backup's sealed
@@ -42,24 +43,32 @@ extension VirtualMFP {
         do {
             description = try BoxBackupTrailer.open(sealed: sealed)
         } catch {
-            throw DeviceFailure(code: .damaged, message: "the box backup's trailer does not check: \(error.message); nothing was changed", rule: .r8)
+            throw DeviceFailure(
+                code: .damaged, message: "the box backup's trailer does not check: \(error.message); nothing was changed", rule: .r8)
         }
         guard description.payloadSize == size, let chainBytes = description.chainBytes, let chain = ChainHash(chainBytes) else {
-            throw DeviceFailure(code: .damaged, message: "the announced size \(size) is not the sealed trailer's \(description.payloadSize); nothing was changed", rule: .r8)
+            throw DeviceFailure(
+                code: .damaged,
+                message: "the announced size \(size) is not the sealed trailer's \(description.payloadSize); nothing was changed", rule: .r8
+            )
         }
         let status = status()
         // R7: box documents carry settings of the display language they were made in.
         guard description.origin.language == status.language else {
-            throw DeviceFailure(code: .incompatible,
-                                message: "the box backup was made on a machine in \(description.origin.language), this machine displays \(status.language); nothing was changed",
-                                rule: .r7)
+            throw DeviceFailure(
+                code: .incompatible,
+                message:
+                    "the box backup was made on a machine in \(description.origin.language), this machine displays \(status.language); nothing was changed",
+                rule: .r7)
         }
         // R9: the class of box documents decides which models they travel to.
         let travel = profile.capabilities.categoryClasses[.boxDocuments] ?? .no
         guard ImportPlanner.allows(travel, from: description.origin, to: profile.capabilities) else {
-            throw DeviceFailure(code: .incompatible,
-                                message: "box documents are class \(travel.rawValue) and do not import from \(description.origin.model) into \(profile.capabilities.model); nothing was changed",
-                                rule: .r9)
+            throw DeviceFailure(
+                code: .incompatible,
+                message:
+                    "box documents are class \(travel.rawValue) and do not import from \(description.origin.model) into \(profile.capabilities.model); nothing was changed",
+                rule: .r9)
         }
         // A staging of another transfer is dropped; one of this transfer is kept, so it resumes.
         let staged = core.withLock { $0.state.boxStagingTransfer }
@@ -80,18 +89,22 @@ extension VirtualMFP {
             throw DeviceFailure(code: .badRequest, message: "box-import-commit needs a 32-byte chain hash in hex")
         }
         let key = "box \(token) \(size) \(expected)"
-        if alreadyCommitted(key) { return .ok }   // asked again: the answer was lost
+        if alreadyCommitted(key) { return .ok } // asked again: the answer was lost
         // Only the content the checked trailer sealed is applied, whatever the host asks for.
         guard let sealed = core.withLock({ $0.boxImportExpectation }), sealed.token == token else {
-            throw DeviceFailure(code: .badRequest, message: "no box restore begun under \(token): send box-import-begin with the backup's trailer first")
+            throw DeviceFailure(
+                code: .badRequest, message: "no box restore begun under \(token): send box-import-begin with the backup's trailer first")
         }
         guard sealed.size == size, sealed.chain == expected else {
-            throw DeviceFailure(code: .damaged, message: "the commit names other content than the box backup's sealed trailer; the box keeps its old content", rule: .r8)
+            throw DeviceFailure(
+                code: .damaged,
+                message: "the commit names other content than the box backup's sealed trailer; the box keeps its old content", rule: .r8)
         }
         do {
             try box.applyStaged(expectedSize: sealed.size, expectedChain: sealed.chain, at: now())
         } catch {
-            throw DeviceFailure(code: .damaged, message: "the staged box documents were not applied: \(error); the box keeps its old content")
+            throw DeviceFailure(
+                code: .damaged, message: "the staged box documents were not applied: \(error); the box keeps its old content")
         }
         try mutate { core in
             core.state.boxStagingTransfer = nil
@@ -114,15 +127,17 @@ extension VirtualMFP {
                 if pending.sending {
                     let journal = try TransferJournal.open(path: exportJournalPath)
                     defer { journal.close() }
-                    let sender = StreamSender(channel: channel, streamID: pending.stream, transferID: pending.transferID,
-                                              source: try box.source(), journal: journal, configuration: configuration)
+                    let sender = StreamSender(
+                        channel: channel, streamID: pending.stream, transferID: pending.transferID,
+                        source: try box.source(), journal: journal, configuration: configuration)
                     let result = try sender.run()
                     logger.info("box export sent \(result.bytesTransferred) bytes, resumed from \(result.resumedFrom)")
                 } else {
                     let sink = try box.stagingSink()
                     defer { sink.close() }
-                    let receiver = StreamReceiver(channel: channel, streamID: pending.stream, sink: sink,
-                                                  transferID: pending.transferID, configuration: configuration)
+                    let receiver = StreamReceiver(
+                        channel: channel, streamID: pending.stream, sink: sink,
+                        transferID: pending.transferID, configuration: configuration)
                     let result = try receiver.run()
                     logger.info("box import received \(result.bytesTransferred) bytes, resumed from \(result.resumedFrom)")
                 }

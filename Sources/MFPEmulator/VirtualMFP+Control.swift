@@ -116,7 +116,8 @@ extension VirtualMFP {
         }
         result["security-policy-password"] = Entry(items: 0, sha256: core.withLock { $0.state.securityPolicyPasswordHash } ?? "none")
         let boxSummary = try box.summary()
-        result["box-documents"] = Entry(items: boxSummary.documents, sha256: try box.contentChain().bytes.map { String(format: "%02x", $0) }.joined())
+        result["box-documents"] = Entry(
+            items: boxSummary.documents, sha256: try box.contentChain().bytes.map { String(format: "%02x", $0) }.joined())
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         return String(decoding: try encoder.encode(result), as: UTF8.self)

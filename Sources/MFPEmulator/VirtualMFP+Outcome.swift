@@ -15,7 +15,8 @@ extension VirtualMFP {
         case "box-restore":
             // A box restore is named by its content's chain: the box holds it, or it does not.
             guard let imported = try box.importedContent(),
-                  imported.chain.bytes.prefix(8).reduce(UInt64(0), { $0 << 8 | UInt64($1) }) == transferID else {
+                imported.chain.bytes.prefix(8).reduce(UInt64(0), { $0 << 8 | UInt64($1) }) == transferID
+            else {
                 return .transferOutcome(applied: false, appliedAt: nil)
             }
             return .transferOutcome(applied: true, appliedAt: imported.appliedAt)

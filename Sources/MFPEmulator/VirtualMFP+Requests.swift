@@ -25,11 +25,15 @@ extension VirtualMFP {
             session.owner = owner
             let version = min(maxVersion, ProtocolVersion.maximum)
             guard version >= max(minVersion, ProtocolVersion.minimum) else {
-                throw DeviceFailure(code: .unsupportedVersion,
-                                    message: "the device speaks protocol versions \(ProtocolVersion.minimum)-\(ProtocolVersion.maximum), the host \(minVersion)-\(maxVersion)")
+                throw DeviceFailure(
+                    code: .unsupportedVersion,
+                    message:
+                        "the device speaks protocol versions \(ProtocolVersion.minimum)-\(ProtocolVersion.maximum), the host \(minVersion)-\(maxVersion)"
+                )
             }
-            return .hello(version: version, model: profile.model, serialNumber: profile.serialNumber,
-                          firmware: profile.firmwareVersion)
+            return .hello(
+                version: version, model: profile.model, serialNumber: profile.serialNumber,
+                firmware: profile.firmwareVersion)
 
         case let .loginChallenge(user):
             let salt = core.withLock { $0.state.accounts[user]?.salt }
@@ -58,7 +62,8 @@ extension VirtualMFP {
             return try mutate { core in
                 expireReservation(&core)
                 guard var reservation = core.reservation, reservation.token == token else {
-                    throw DeviceFailure(code: .notReserved, message: "the import/export reservation has lapsed; start the operation again", rule: .r4)
+                    throw DeviceFailure(
+                        code: .notReserved, message: "the import/export reservation has lapsed; start the operation again", rule: .r4)
                 }
                 reservation.expires = now().addingTimeInterval(TimeInterval(Self.reservationSeconds))
                 core.reservation = reservation
@@ -82,8 +87,9 @@ extension VirtualMFP {
             return try exportOpen(token: token, selections: selections, session: &session)
         case let .importBegin(token, origin, selections, size, sha256, transferID):
             try requireAdministrator(session)
-            return try importBegin(token: token, origin: origin, selections: selections, size: size, sha256: sha256,
-                                   transferID: transferID, session: &session)
+            return try importBegin(
+                token: token, origin: origin, selections: selections, size: size, sha256: sha256,
+                transferID: transferID, session: &session)
         case let .importStage(token):
             try requireAdministrator(session)
             return try importStage(token: token, session: &session)
@@ -122,12 +128,14 @@ extension VirtualMFP {
             let now = now()
             if let until = core.state.lockedUntil, until > now {
                 let seconds = Int(until.timeIntervalSince(now).rounded(.up))
-                throw DeviceFailure(code: .lockedOut,
-                                    message: "too many failed logins: the device refuses logins for \(seconds) more seconds", rule: .r1)
+                throw DeviceFailure(
+                    code: .lockedOut,
+                    message: "too many failed logins: the device refuses logins for \(seconds) more seconds", rule: .r1)
             }
             guard let account = core.state.accounts[user],
-                  let candidate = [UInt8](hexString: proof),
-                  LoginProof.matches(candidate, verifier: account.verifier, nonce: challenge.nonce) else {
+                let candidate = [UInt8](hexString: proof),
+                LoginProof.matches(candidate, verifier: account.verifier, nonce: challenge.nonce)
+            else {
                 core.state.failedLogins += 1
                 if core.state.failedLogins >= Self.maxFailedLogins {
                     core.state.lockedUntil = now.addingTimeInterval(Self.lockoutSeconds)
@@ -137,7 +145,10 @@ extension VirtualMFP {
                 return .failure(DeviceFailure(code: .authenticationFailed, message: "wrong user name or password", rule: .r1))
             }
             guard account.role == "Administrator" else {
-                return .failure(DeviceFailure(code: .notAdministrator, message: "user \(user) is not an administrator; import/export needs the Administrator role", rule: .r1))
+                return .failure(
+                    DeviceFailure(
+                        code: .notAdministrator,
+                        message: "user \(user) is not an administrator; import/export needs the Administrator role", rule: .r1))
             }
             core.state.failedLogins = 0
             core.state.lockedUntil = nil
@@ -159,13 +170,15 @@ extension VirtualMFP {
             expireReservation(&core)
             let blockers = ImportExportPreflight.blockers(for: makeStatus(core))
             guard blockers.isEmpty else {
-                throw DeviceFailure(code: .refused,
-                                    message: "import/export cannot start: " + blockers.map(\.message).joined(separator: "; "),
-                                    rule: blockers[0].rule, blockers: blockers)
+                throw DeviceFailure(
+                    code: .refused,
+                    message: "import/export cannot start: " + blockers.map(\.message).joined(separator: "; "),
+                    rule: blockers[0].rule, blockers: blockers)
             }
             let token = LoginProof.randomBytes(8).hexString
-            core.reservation = Reservation(token: token, operation: operation,
-                                           expires: now().addingTimeInterval(TimeInterval(Self.reservationSeconds)), owner: owner)
+            core.reservation = Reservation(
+                token: token, operation: operation,
+                expires: now().addingTimeInterval(TimeInterval(Self.reservationSeconds)), owner: owner)
             pauseSync(&core)
             return .reserved(token: token, expiresInSeconds: Self.reservationSeconds)
         }

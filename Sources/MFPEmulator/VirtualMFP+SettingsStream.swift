@@ -1,6 +1,6 @@
 import BridgeLink
-import BridgeWire
 import BridgeTransfer
+import BridgeWire
 import Foundation
 import MFPKit
 
@@ -33,15 +33,17 @@ extension VirtualMFP {
                 case let .send(stream, transferID, bytes):
                     // The bytes are in memory: a resume point the host offers is confirmed by
                     // hashing them again, so no journal is kept.
-                    let sender = StreamSender(channel: channel, streamID: stream, transferID: transferID, source: BytesSource(bytes),
-                                              journal: nil, configuration: configuration, recomputeFromSource: true)
+                    let sender = StreamSender(
+                        channel: channel, streamID: stream, transferID: transferID, source: BytesSource(bytes),
+                        journal: nil, configuration: configuration, recomputeFromSource: true)
                     let result = try sender.run()
                     logger.info("settings export sent \(result.bytesTransferred) bytes, resumed from \(result.resumedFrom)")
                 case let .receive(stream, transferID):
                     let part = try PartFile.open(path: receivedImportPath, transferID: transferID)
                     defer { part.close() }
-                    let receiver = StreamReceiver(channel: channel, streamID: stream, sink: part, transferID: transferID,
-                                                  configuration: configuration)
+                    let receiver = StreamReceiver(
+                        channel: channel, streamID: stream, sink: part, transferID: transferID,
+                        configuration: configuration)
                     let result = try receiver.run()
                     logger.info("settings import received \(result.bytesTransferred) bytes, resumed from \(result.resumedFrom)")
                 }
@@ -57,14 +59,23 @@ extension VirtualMFP {
         let part = try PartFile.open(path: receivedImportPath)
         defer { part.close() }
         guard let last = part.checkpoints().last, last.transferID == incoming.transferID,
-              last.point.offset == UInt64(incoming.size), last.totalSize == UInt64(incoming.size) else {
+            last.point.offset == UInt64(incoming.size), last.totalSize == UInt64(incoming.size)
+        else {
             let durable = part.checkpoints().last { $0.transferID == incoming.transferID }?.point.offset ?? 0
-            throw DeviceFailure(code: .incomplete, message: "the import content is incomplete (\(durable) of \(incoming.size) bytes arrived); nothing was changed: run the import again to continue")
+            throw DeviceFailure(
+                code: .incomplete,
+                message:
+                    "the import content is incomplete (\(durable) of \(incoming.size) bytes arrived); nothing was changed: run the import again to continue"
+            )
         }
         let bytes = try part.read(at: 0, count: incoming.size)
         guard bytes.count == incoming.size, SettingsStream.digest(bytes) == incoming.sha256 else {
             try part.discard()
-            throw DeviceFailure(code: .damaged, message: "the import content arrived damaged (its digest differs from the one announced); nothing was changed, run the import again")
+            throw DeviceFailure(
+                code: .damaged,
+                message:
+                    "the import content arrived damaged (its digest differs from the one announced); nothing was changed, run the import again"
+            )
         }
         return bytes
     }

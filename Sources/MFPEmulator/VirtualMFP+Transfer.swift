@@ -13,10 +13,14 @@ extension VirtualMFP {
         try core.withLock { core in
             expireReservation(&core)
             guard let reservation = core.reservation, reservation.token == token else {
-                throw DeviceFailure(code: .notReserved, message: "no import/export reservation \(token): reserve the device first", rule: .r4)
+                throw DeviceFailure(
+                    code: .notReserved, message: "no import/export reservation \(token): reserve the device first", rule: .r4)
             }
             guard operations.contains(reservation.operation) else {
-                throw DeviceFailure(code: .busy, message: "the reservation is for \(reservation.operation), not \(operations.sorted().joined(separator: " or "))", rule: .r12)
+                throw DeviceFailure(
+                    code: .busy,
+                    message: "the reservation is for \(reservation.operation), not \(operations.sorted().joined(separator: " or "))",
+                    rule: .r12)
             }
             // Activity keeps the reservation alive.
             core.reservation?.expires = now().addingTimeInterval(TimeInterval(Self.reservationSeconds))
@@ -29,10 +33,12 @@ extension VirtualMFP {
         // read is not an export of user data, so R11's export conditions apply to exports only.
         let operation = try requireReservation(token, for: ["export", "import"])
         let status = status()
-        let blockers = operation == "export" ? SyncRestrictions.blockers(.export, selections: selections, sync: status.sync, now: now()) : []
+        let blockers =
+            operation == "export" ? SyncRestrictions.blockers(.export, selections: selections, sync: status.sync, now: now()) : []
         guard blockers.isEmpty else {
-            throw DeviceFailure(code: .incompatible, message: "export refused: " + blockers.map(\.message).joined(separator: "; "),
-                                rule: .r11, blockers: blockers)
+            throw DeviceFailure(
+                code: .incompatible, message: "export refused: " + blockers.map(\.message).joined(separator: "; "),
+                rule: .r11, blockers: blockers)
         }
         let snapshot = try currentContent(selections)
         let bytes = SettingsStream.encode(snapshot)
@@ -52,19 +58,23 @@ extension VirtualMFP {
             snapshot[selection.category] = snapshot[selection.category].filter(selection.contains)
         }
         if selections.contains(where: { $0.category == .securityPolicy }),
-           let hash = core.withLock({ $0.state.securityPolicyPasswordHash }) {
+            let hash = core.withLock({ $0.state.securityPolicyPasswordHash })
+        {
             snapshot[.securityPolicy].append(SecurityPolicyPassword.record(hash: hash))
         }
         return snapshot
     }
 
     func origin(_ status: DeviceStatus) -> BundleOrigin {
-        BundleOrigin(model: status.model, series: status.series, firmware: status.firmware,
-                     language: status.language, serialNumber: status.serialNumber)
+        BundleOrigin(
+            model: status.model, series: status.series, firmware: status.firmware,
+            language: status.language, serialNumber: status.serialNumber)
     }
 
-    func importBegin(token: String, origin: BundleOrigin, selections: [CategorySelection], size: Int, sha256: String,
-                     transferID: UInt64, session: inout Session) throws -> Response {
+    func importBegin(
+        token: String, origin: BundleOrigin, selections: [CategorySelection], size: Int, sha256: String,
+        transferID: UInt64, session: inout Session
+    ) throws -> Response {
         try requireReservation(token, for: ["import"])
         guard size >= 0, size <= 1 << 30 else {
             throw DeviceFailure(code: .badRequest, message: "an import of \(size) bytes is more than this device takes")
@@ -74,8 +84,9 @@ extension VirtualMFP {
         try PartFile.open(path: receivedImportPath, transferID: transferID).close()
         let stream = session.nextStream
         session.nextStream &+= 1
-        session.incoming = IncomingImport(token: token, origin: origin, selections: selections, size: size,
-                                          sha256: sha256, transferID: transferID)
+        session.incoming = IncomingImport(
+            token: token, origin: origin, selections: selections, size: size,
+            sha256: sha256, transferID: transferID)
         session.pendingSettings = .receive(stream: stream, transferID: transferID)
         return .importReady(stream: stream)
     }
@@ -93,12 +104,14 @@ extension VirtualMFP {
         } catch {
             throw DeviceFailure(code: .damaged, message: "the import content is not readable: \(error); nothing was changed")
         }
-        let plan = ImportPlanner.plan(origin: incoming.origin, incoming: incomingSnapshot, selections: incoming.selections,
-                                      target: profile.capabilities, status: status(), current: try currentContent(incoming.selections),
-                                      now: now())
+        let plan = ImportPlanner.plan(
+            origin: incoming.origin, incoming: incomingSnapshot, selections: incoming.selections,
+            target: profile.capabilities, status: status(), current: try currentContent(incoming.selections),
+            now: now())
         guard !plan.isRefused else {
-            throw DeviceFailure(code: .incompatible, message: "import refused: " + plan.refusals.map(\.message).joined(separator: "; "),
-                                rule: plan.refusals[0].rule, blockers: plan.refusals)
+            throw DeviceFailure(
+                code: .incompatible, message: "import refused: " + plan.refusals.map(\.message).joined(separator: "; "),
+                rule: plan.refusals[0].rule, blockers: plan.refusals)
         }
         var content = plan.content
         // The policy password is machine state, not a stored record: it is set on commit (R10).
@@ -112,7 +125,7 @@ extension VirtualMFP {
 
     func importCommit(token: String) throws -> Response {
         try requireReservation(token, for: ["import"])
-        if alreadyCommitted("import \(token)") { return .ok }   // asked again: the answer was lost
+        if alreadyCommitted("import \(token)") { return .ok } // asked again: the answer was lost
         guard try settings.stagedTokens().contains(token) else {
             throw DeviceFailure(code: .badRequest, message: "nothing staged for \(token); stage the import first")
         }

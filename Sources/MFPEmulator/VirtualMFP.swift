@@ -90,8 +90,10 @@ public final class VirtualMFP: Sendable {
     }
 
     /// Loads the machine from `stateDirectory`, or creates it factory-new from its profile.
-    public init(profile: DeviceProfile, stateDirectory: String, logger: Logger,
-                now: @escaping @Sendable () -> Date = Date.init) throws {
+    public init(
+        profile: DeviceProfile, stateDirectory: String, logger: Logger,
+        now: @escaping @Sendable () -> Date = Date.init
+    ) throws {
         self.profile = profile
         self.store = StateStore(directory: stateDirectory)
         self.logger = logger
@@ -99,7 +101,9 @@ public final class VirtualMFP: Sendable {
         var state: EmulatorState
         if let saved = try store.load() {
             guard saved.profileName == profile.name else {
-                throw EmulatorError("the state in \(stateDirectory) belongs to profile \(saved.profileName), not \(profile.name); use another --state folder")
+                throw EmulatorError(
+                    "the state in \(stateDirectory) belongs to profile \(saved.profileName), not \(profile.name); use another --state folder"
+                )
             }
             state = saved
         } else {
@@ -113,8 +117,9 @@ public final class VirtualMFP: Sendable {
             try store.save(state)
         }
         core = Mutex(Core(state: state, reservation: nil))
-        settings = try SettingsStore(path: stateDirectory + "/settings.sqlite", profile: profile,
-                                     seed: Self.fixtureSeed(profile))
+        settings = try SettingsStore(
+            path: stateDirectory + "/settings.sqlite", profile: profile,
+            seed: Self.fixtureSeed(profile))
         box = try BoxStore(directory: stateDirectory + "/box", seed: Self.fixtureSeed(profile), generatedSize: Self.defaultBoxBytes)
         if let recovery = box.recovery { logger.notice("box documents: \(recovery)") }
         // A staged import that was never committed (the host vanished) is dropped at start-up:
@@ -217,11 +222,12 @@ public final class VirtualMFP: Sendable {
 
     func makeStatus(_ core: Core) -> DeviceStatus {
         let state = core.state
-        return DeviceStatus(model: profile.model, series: profile.series, firmware: profile.firmwareVersion,
-                            serialNumber: profile.serialNumber, language: profile.displayLanguage,
-                            power: state.power, errorCode: state.errorCode, activeJobs: state.jobs,
-                            sync: state.sync, securityPolicyPasswordSet: state.securityPolicyPasswordHash != nil,
-                            importExportInProgress: core.reservation != nil, boxDocumentBytes: try? box.currentSize())
+        return DeviceStatus(
+            model: profile.model, series: profile.series, firmware: profile.firmwareVersion,
+            serialNumber: profile.serialNumber, language: profile.displayLanguage,
+            power: state.power, errorCode: state.errorCode, activeJobs: state.jobs,
+            sync: state.sync, securityPolicyPasswordSet: state.securityPolicyPasswordHash != nil,
+            importExportInProgress: core.reservation != nil, boxDocumentBytes: try? box.currentSize())
     }
 
     func expireReservation(_ core: inout Core) {

@@ -13,8 +13,9 @@ public struct CategorySelection: Codable, Sendable, Hashable, CustomStringConver
     public static func parse(_ text: String) throws(SelectionError) -> CategorySelection {
         let parts = text.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
         guard let name = parts.first, let category = SettingCategory(rawValue: name) else {
-            throw SelectionError(message: "unknown category '\(text)'; categories: "
-                + SettingCategory.allCases.map(\.rawValue).joined(separator: ", "))
+            throw SelectionError(
+                message: "unknown category '\(text)'; categories: "
+                    + SettingCategory.allCases.map(\.rawValue).joined(separator: ", "))
         }
         guard parts.count == 2 else { return CategorySelection(category) }
         guard category == .userGroupAddressLists else {
@@ -34,7 +35,8 @@ public struct CategorySelection: Codable, Sendable, Hashable, CustomStringConver
     /// Whether a record of this category belongs to the selection (lists are `.../NN` ids or have a `list` field).
     public func contains(_ record: SettingRecord) -> Bool {
         guard let lists else { return true }
-        return lists.contains { list in record.id.hasSuffix("/\(list)") || record.id.contains("/\(list)/") || record.fields["list"] == list }
+        return lists.contains { list in record.id.hasSuffix("/\(list)") || record.id.contains("/\(list)/") || record.fields["list"] == list
+        }
     }
 }
 

@@ -5,8 +5,10 @@ public struct DeviceCapabilities: Codable, Sendable, Hashable {
     public var capacities: DeviceProfile.Capacities
     public var categoryClasses: [SettingCategory: CrossModelClass]
 
-    public init(model: String, series: String, capacities: DeviceProfile.Capacities,
-                categoryClasses: [SettingCategory: CrossModelClass]) {
+    public init(
+        model: String, series: String, capacities: DeviceProfile.Capacities,
+        categoryClasses: [SettingCategory: CrossModelClass]
+    ) {
         self.model = model
         self.series = series
         self.capacities = capacities

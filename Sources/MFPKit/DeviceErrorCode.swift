@@ -9,7 +9,8 @@ public struct DeviceErrorCode: RawRepresentable, Codable, Sendable, Hashable, Cu
         guard parts.count == 2, let head = parts.first, head.first == "E" else { return nil }
         let number = head.dropFirst()
         guard number.count == 3 || number.count == 6, number.allSatisfy(\.isASCIIDigit),
-              parts[1].count == 4, parts[1].allSatisfy(\.isASCIIDigit) else { return nil }
+            parts[1].count == 4, parts[1].allSatisfy(\.isASCIIDigit)
+        else { return nil }
         self.rawValue = text
     }
 

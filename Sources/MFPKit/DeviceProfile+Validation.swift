@@ -11,8 +11,9 @@ extension DeviceProfile {
         }
         let missing = SettingCategory.allCases.filter { profile.categoryClasses[$0] == nil }
         guard missing.isEmpty else {
-            throw ProfileError(message: "profile \(profile.name) has no cross-model class for: "
-                + missing.map(\.rawValue).joined(separator: ", "))
+            throw ProfileError(
+                message: "profile \(profile.name) has no cross-model class for: "
+                    + missing.map(\.rawValue).joined(separator: ", "))
         }
         guard profile.usb.vendorID != 0, profile.usb.productID != 0, !profile.usb.interfaces.isEmpty else {
             throw ProfileError(message: "profile \(profile.name) has no USB identity")

@@ -50,10 +50,12 @@ public struct DeviceProfile: Codable, Sendable, Hashable {
         public var factoryPassword: String
     }
 
-    public init(name: String, model: String, series: String, firmwareVersion: String,
-                displayLanguage: String, serialNumber: String, capacities: Capacities,
-                usb: USBIdentity, securityPolicyPasswordSet: Bool, syncRole: SyncRole,
-                categoryClasses: [SettingCategory: CrossModelClass], administrator: AdministratorDefaults) {
+    public init(
+        name: String, model: String, series: String, firmwareVersion: String,
+        displayLanguage: String, serialNumber: String, capacities: Capacities,
+        usb: USBIdentity, securityPolicyPasswordSet: Bool, syncRole: SyncRole,
+        categoryClasses: [SettingCategory: CrossModelClass], administrator: AdministratorDefaults
+    ) {
         self.name = name
         self.model = model
         self.series = series

@@ -73,9 +73,11 @@ public struct DeviceStatus: Codable, Sendable, Hashable {
     /// before it reserves the machine. Absent on machines that do not say.
     public var boxDocumentBytes: UInt64?
 
-    public init(model: String, series: String, firmware: String, serialNumber: String, language: String,
-                power: PowerState, errorCode: DeviceErrorCode?, activeJobs: [ActiveJob], sync: SyncStatus,
-                securityPolicyPasswordSet: Bool, importExportInProgress: Bool, boxDocumentBytes: UInt64? = nil) {
+    public init(
+        model: String, series: String, firmware: String, serialNumber: String, language: String,
+        power: PowerState, errorCode: DeviceErrorCode?, activeJobs: [ActiveJob], sync: SyncStatus,
+        securityPolicyPasswordSet: Bool, importExportInProgress: Bool, boxDocumentBytes: UInt64? = nil
+    ) {
         self.boxDocumentBytes = boxDocumentBytes
         self.model = model
         self.series = series

@@ -10,9 +10,11 @@ public struct ImportPlan: Codable, Sendable, Hashable {
     /// The content to send: for each applied category, its whole new content (only on the side
     /// that planned it: the report sent over the wire leaves the content out).
     public var content: SettingsSnapshot {
-        SettingsSnapshot(categories: Dictionary(uniqueKeysWithValues: categories.compactMap { plan in
-            plan.applied ? (plan.category, plan.newContent) : nil
-        }))
+        SettingsSnapshot(
+            categories: Dictionary(
+                uniqueKeysWithValues: categories.compactMap { plan in
+                    plan.applied ? (plan.category, plan.newContent) : nil
+                }))
     }
 }
 

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Decides an import (R2, R7, R9, R10, R11) from the bundle, the target machine and its current
 /// content. Pure: the host runs it for the dry-run report, and the emulator runs it again on the
 /// content it receives, so a host that skips it still cannot break a rule.
@@ -6,20 +8,27 @@ public enum ImportPlanner {
     /// machine's value); every other category is a list that the import replaces whole.
     public static let itemCategories: Set<SettingCategory> = [.settingsRegistration, .printerSettings, .securityPolicy]
 
-    public static func plan(origin: BundleOrigin, incoming: SettingsSnapshot, selections: [CategorySelection],
-                            target: DeviceCapabilities, status: DeviceStatus, current: SettingsSnapshot,
-                            now: Date) -> ImportPlan {
+    public static func plan(
+        origin: BundleOrigin, incoming: SettingsSnapshot, selections: [CategorySelection],
+        target: DeviceCapabilities, status: DeviceStatus, current: SettingsSnapshot,
+        now: Date
+    ) -> ImportPlan {
         var refusals: [Blocker] = []
         // R7: setting values may be corrupted between display languages.
         if origin.language != status.language {
-            refusals.append(Blocker(rule: .r7, code: "language-mismatch",
-                                    message: "the bundle was exported from a machine in \(origin.language), this machine displays \(status.language); import/export between display languages may corrupt settings"))
+            refusals.append(
+                Blocker(
+                    rule: .r7, code: "language-mismatch",
+                    message:
+                        "the bundle was exported from a machine in \(origin.language), this machine displays \(status.language); import/export between display languages may corrupt settings"
+                ))
         }
         refusals += SyncRestrictions.blockers(.import, selections: selections, sync: status.sync, now: now)
 
         let plans = selections.sorted { $0.category < $1.category }.map { selection in
-            planCategory(selection, origin: origin, incoming: incoming[selection.category].filter(selection.contains),
-                         target: target, current: current[selection.category])
+            planCategory(
+                selection, origin: origin, incoming: incoming[selection.category].filter(selection.contains),
+                target: target, current: current[selection.category])
         }
         return ImportPlan(refusals: refusals, categories: plans)
     }
@@ -56,17 +65,21 @@ public enum ImportPlanner {
         }
     }
 
-    private static func planCategory(_ selection: CategorySelection, origin: BundleOrigin, incoming: [SettingRecord],
-                                     target: DeviceCapabilities, current: [SettingRecord]) -> CategoryPlan {
+    private static func planCategory(
+        _ selection: CategorySelection, origin: BundleOrigin, incoming: [SettingRecord],
+        target: DeviceCapabilities, current: [SettingRecord]
+    ) -> CategoryPlan {
         let category = selection.category
         let categoryClass = target.categoryClasses[category] ?? .no
-        var plan = CategoryPlan(category: category, crossModelClass: categoryClass, applied: true, skipReason: nil,
-                                overwritten: [], added: [], removed: [], unchanged: 0, skipped: [],
-                                setsSecurityPolicyPassword: false, newContent: [])
+        var plan = CategoryPlan(
+            category: category, crossModelClass: categoryClass, applied: true, skipReason: nil,
+            overwritten: [], added: [], removed: [], unchanged: 0, skipped: [],
+            setsSecurityPolicyPassword: false, newContent: [])
         if !allows(categoryClass, from: origin, to: target) {
             plan.applied = false
-            plan.skipReason = Blocker(rule: .r9, code: "class-\(categoryClass.rawValue)",
-                                      message: "\(category.displayName) not imported: \(classReason(categoryClass, origin: origin, target: target))")
+            plan.skipReason = Blocker(
+                rule: .r9, code: "class-\(categoryClass.rawValue)",
+                message: "\(category.displayName) not imported: \(classReason(categoryClass, origin: origin, target: target))")
             return plan
         }
         // R10: the security policy imports only onto a machine without a policy password or with the same one.
@@ -75,8 +88,11 @@ public enum ImportPlanner {
             let ours = SecurityPolicyPassword.hash(in: current)
             if let ours, ours != theirs {
                 plan.applied = false
-                plan.skipReason = Blocker(rule: .r10, code: "policy-password-mismatch",
-                                          message: "Security policy not imported: this machine's security-policy password differs from the exporting machine's; set the same password on both, or clear it here first")
+                plan.skipReason = Blocker(
+                    rule: .r10, code: "policy-password-mismatch",
+                    message:
+                        "Security policy not imported: this machine's security-policy password differs from the exporting machine's; set the same password on both, or clear it here first"
+                )
                 return plan
             }
             plan.setsSecurityPolicyPassword = ours == nil && theirs != nil
@@ -104,8 +120,10 @@ public enum ImportPlanner {
                     room -= 1
                     kept.append(record)
                 } else {
-                    plan.skipped.append(SkippedRecord(id: record.id, rule: .r9,
-                                                      reason: "over this machine's capacity of \(limit) \(category.displayName) entries"))
+                    plan.skipped.append(
+                        SkippedRecord(
+                            id: record.id, rule: .r9,
+                            reason: "over this machine's capacity of \(limit) \(category.displayName) entries"))
                 }
             }
             accepted = kept
@@ -142,13 +160,13 @@ public enum ImportPlanner {
             guard let members = record.fields["members"] else { return true }
             let missing = members.split(separator: ",").map(String.init).filter { skippedIDs.contains($0) }
             guard missing.isEmpty else {
-                plan.skipped.append(SkippedRecord(id: record.id, rule: .r9,
-                                                  reason: "group whose members were skipped: \(missing.joined(separator: ", "))"))
+                plan.skipped.append(
+                    SkippedRecord(
+                        id: record.id, rule: .r9,
+                        reason: "group whose members were skipped: \(missing.joined(separator: ", "))"))
                 return false
             }
             return true
         }
     }
 }
-
-import Foundation

@@ -15,19 +15,27 @@ public enum SyncRestrictions {
         let restricted = selections.filter(\.category.isSubjectToSettingsSync)
         guard !restricted.isEmpty else { return [] }
         var blockers: [Blocker] = []
-        let prepared = sync.exportPreparedAt.map { now.timeIntervalSince($0) >= 0 && now.timeIntervalSince($0) <= preparationWindow } ?? false
+        let prepared =
+            sync.exportPreparedAt.map { now.timeIntervalSince($0) >= 0 && now.timeIntervalSince($0) <= preparationWindow } ?? false
         let local = sync.connectionDestination == localDestination
-        let conditionA = "condition (a) is not met: \"preparation for exporting user data\" has not succeeded on the server within the last 15 minutes"
-        let conditionB = "condition (b) is not met: the server/client connection destination is \(sync.connectionDestination ?? "not set"), not \(localDestination)"
+        let conditionA =
+            "condition (a) is not met: \"preparation for exporting user data\" has not succeeded on the server within the last 15 minutes"
+        let conditionB =
+            "condition (b) is not met: the server/client connection destination is \(sync.connectionDestination ?? "not set"), not \(localDestination)"
 
         for selection in restricted {
-            let name = selection.lists == nil ? "\(selection.category.displayName) (all)" : "\(selection.category.displayName) \(selection.lists!.joined(separator: ", "))"
+            let name =
+                selection.lists == nil
+                ? "\(selection.category.displayName) (all)"
+                : "\(selection.category.displayName) \(selection.lists!.joined(separator: ", "))"
             func block(_ code: String, _ message: String) {
                 blockers.append(Blocker(rule: .r11, code: code, message: "\(name): \(message)"))
             }
             // No function exports User Group Address Lists one by one, whatever the sync state.
             if operation == .export, selection.lists != nil {
-                block("individual-list-export", "lists cannot be exported one by one (there is no such function); export all User Group Address Lists")
+                block(
+                    "individual-list-export",
+                    "lists cannot be exported one by one (there is no such function); export all User Group Address Lists")
                 continue
             }
             guard sync.state.isActive else { continue }

@@ -40,14 +40,16 @@ public struct BoxBackupRun: Sendable {
         do {
             let result = try BoxOperations.backup(session: connection.session, output: output)
             if let pending { store.finish(pending) }
-            context.history.record(operation: "box-backup", device: target.address, session: connection.session, user: target.user,
-                                   selections: selections, started: started, error: nil, bundle: output, snapshot: nil)
+            context.history.record(
+                operation: "box-backup", device: target.address, session: connection.session, user: target.user,
+                selections: selections, started: started, error: nil, bundle: output, snapshot: nil)
             return result
         } catch {
             // A part file left behind stays listed by `mfpbridge resume --list`, never invisible.
             if let pending { store.end(pending, error: error, keepsPartialWork: keepsPart()) }
-            context.history.record(operation: "box-backup", device: target.address, session: connection.session, user: target.user,
-                                   selections: selections, started: started, error: error, bundle: output, snapshot: nil)
+            context.history.record(
+                operation: "box-backup", device: target.address, session: connection.session, user: target.user,
+                selections: selections, started: started, error: error, bundle: output, snapshot: nil)
             throw error
         }
     }

@@ -46,8 +46,9 @@ public struct BoxRestoreRun: Sendable {
         let started = Date()
         let store = context.workspace.pending
         var pending: PendingOperation? = try store.begin(
-            PendingOperation(operation: "box-restore", target: target, files: [OperationLog.absolute(file)],
-                             options: PendingOptions(confirmed: true), arguments: arguments))
+            PendingOperation(
+                operation: "box-restore", target: target, files: [OperationLog.absolute(file)],
+                options: PendingOptions(confirmed: true), arguments: arguments))
         let connection: DeviceConnection
         do {
             connection = try context.connect(target, binding: &pending)
@@ -69,17 +70,20 @@ public struct BoxRestoreRun: Sendable {
         try? FileManager.default.createDirectory(atPath: context.workspace.journalsFolder, withIntermediateDirectories: true)
         let selections = [CategorySelection(.boxDocuments)]
         do {
-            let outcome = try BoxOperations.restore(session: connection.session, payload: payload, chain: backup.chain,
-                                                    sealedTrailer: backup.sealedTrailer,
-                                                    journalPath: context.workspace.boxRestoreJournal(serialNumber: serial))
+            let outcome = try BoxOperations.restore(
+                session: connection.session, payload: payload, chain: backup.chain,
+                sealedTrailer: backup.sealedTrailer,
+                journalPath: context.workspace.boxRestoreJournal(serialNumber: serial))
             if let pending { store.finish(pending) }
-            context.history.record(operation: "box-restore", device: target.address, session: connection.session, user: target.user,
-                                   selections: selections, started: started, error: nil, bundle: file, snapshot: nil)
+            context.history.record(
+                operation: "box-restore", device: target.address, session: connection.session, user: target.user,
+                selections: selections, started: started, error: nil, bundle: file, snapshot: nil)
             return Result(outcome: outcome, model: status.model)
         } catch {
             if let pending { store.end(pending, error: error) }
-            context.history.record(operation: "box-restore", device: target.address, session: connection.session, user: target.user,
-                                   selections: selections, started: started, error: error, bundle: file, snapshot: nil)
+            context.history.record(
+                operation: "box-restore", device: target.address, session: connection.session, user: target.user,
+                selections: selections, started: started, error: error, bundle: file, snapshot: nil)
             throw error
         }
     }
@@ -88,12 +92,16 @@ public struct BoxRestoreRun: Sendable {
     private func checked(_ session: DeviceSession) throws -> DeviceStatus {
         let status = try session.status()
         guard backup.origin.language == status.language else {
-            throw BridgeError(.incompatible, "R7: the box backup was made on a machine in \(backup.origin.language), this machine displays \(status.language)")
+            throw BridgeError(
+                .incompatible,
+                "R7: the box backup was made on a machine in \(backup.origin.language), this machine displays \(status.language)")
         }
         let capabilities = try session.capabilities()
         let travel = capabilities.categoryClasses[.boxDocuments] ?? .no
         guard ImportPlanner.allows(travel, from: backup.origin, to: capabilities) else {
-            throw BridgeError(.incompatible, "R9: box documents are class \(travel.rawValue) and do not import from \(backup.origin.model) into \(capabilities.model)")
+            throw BridgeError(
+                .incompatible,
+                "R9: box documents are class \(travel.rawValue) and do not import from \(backup.origin.model) into \(capabilities.model)")
         }
         return status
     }

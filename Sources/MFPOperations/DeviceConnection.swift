@@ -10,8 +10,10 @@ public struct DeviceConnection {
     public let session: DeviceSession
     let embedded: EmbeddedEmulator?
 
-    public static func open(_ target: DeviceTarget, password: PasswordSource, workspace: Workspace = Workspace(),
-                            logger: Logger) throws -> DeviceConnection {
+    public static func open(
+        _ target: DeviceTarget, password: PasswordSource, workspace: Workspace = Workspace(),
+        logger: Logger
+    ) throws -> DeviceConnection {
         let address = try DeviceAddress.parse(target.address)
         // Asked before the device is opened, so a prompt never holds the port.
         let secret = try password(target)
@@ -20,8 +22,9 @@ public struct DeviceConnection {
         if case let .emulated(profile) = address {
             do {
                 let catalog = try ProfileCatalog.locate(explicit: target.profiles)
-                let emulator = try EmbeddedEmulator(profileName: profile, catalog: catalog,
-                                                    dataDirectory: workspace.dataDirectory, logger: logger)
+                let emulator = try EmbeddedEmulator(
+                    profileName: profile, catalog: catalog,
+                    dataDirectory: workspace.dataDirectory, logger: logger)
                 embedded = emulator
                 link = emulator.hostLink
             } catch {

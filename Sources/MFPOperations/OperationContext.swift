@@ -9,8 +9,10 @@ public struct OperationContext: Sendable {
     public var logger: Logger
     public var reconnect: ReconnectPolicy
 
-    public init(workspace: Workspace = Workspace(), password: @escaping PasswordSource, events: @escaping OperationEvents = { _ in },
-                logger: Logger = Logger(label: "mfpbridge"), reconnect: ReconnectPolicy = .never) {
+    public init(
+        workspace: Workspace = Workspace(), password: @escaping PasswordSource, events: @escaping OperationEvents = { _ in },
+        logger: Logger = Logger(label: "mfpbridge"), reconnect: ReconnectPolicy = .never
+    ) {
         self.workspace = workspace
         self.password = password
         self.events = events

@@ -13,15 +13,18 @@ public struct OperationLog: Sendable {
         self.warn = warn
     }
 
-    public func record(operation: String, device: String, session: DeviceSession?, user: String, selections: [CategorySelection],
-                       started: Date, error: (any Error)?, bundle: String?, snapshot: String?) {
+    public func record(
+        operation: String, device: String, session: DeviceSession?, user: String, selections: [CategorySelection],
+        started: Date, error: (any Error)?, bundle: String?, snapshot: String?
+    ) {
         let status = (error as? BridgeError)?.status ?? (error == nil ? .success : .failure)
-        let entry = HistoryEntry(startedAt: started, finishedAt: Date(), operation: operation, device: device,
-                                 deviceSerial: session?.device?.serialNumber, model: session?.device?.model, user: user,
-                                 categories: selections.map(\.description).joined(separator: ","),
-                                 outcome: error == nil ? "succeeded" : "failed", exitCode: status.rawValue,
-                                 message: error.map { "\($0)" } ?? "ok", bundlePath: bundle.map(Self.absolute),
-                                 snapshotPath: snapshot.map(Self.absolute))
+        let entry = HistoryEntry(
+            startedAt: started, finishedAt: Date(), operation: operation, device: device,
+            deviceSerial: session?.device?.serialNumber, model: session?.device?.model, user: user,
+            categories: selections.map(\.description).joined(separator: ","),
+            outcome: error == nil ? "succeeded" : "failed", exitCode: status.rawValue,
+            message: error.map { "\($0)" } ?? "ok", bundlePath: bundle.map(Self.absolute),
+            snapshotPath: snapshot.map(Self.absolute))
         do {
             try History.open(dataDirectory: workspace.dataDirectory).record(entry)
         } catch {

@@ -71,8 +71,10 @@ public struct PendingOperation: Codable, Sendable, Equatable {
         return String(String(hash, radix: 16).suffix(10))
     }
 
-    public init(operation: String, target: DeviceTarget, files: [String], options: PendingOptions = PendingOptions(),
-                arguments: [String], startedAt: Date = Date()) {
+    public init(
+        operation: String, target: DeviceTarget, files: [String], options: PendingOptions = PendingOptions(),
+        arguments: [String], startedAt: Date = Date()
+    ) {
         self.operation = operation
         self.address = target.address
         self.target = target
@@ -167,7 +169,9 @@ public struct PendingOperations: Sendable {
         guard let identity = MachineIdentity(session: session) else { return }
         if let bound = record.machine {
             guard bound.isSameMachine(as: identity) else {
-                throw BridgeError(.unreachable, """
+                throw BridgeError(
+                    .unreachable,
+                    """
                     this \(record.operation) started on \(bound), but the machine at \(record.address) is now \(identity): \
                     it continues only on the machine it started on, and nothing was sent to this one. \
                     Connect \(bound.model) \(bound.serialNumber) and run the same command again, or drop the interrupted \

@@ -31,7 +31,10 @@ public struct ReconnectPolicy: Sendable {
                     throw error
                 }
                 if !announced {
-                    events(.waiting("\(error.message)\nWaiting for the device to return (up to \(Int(timeout)) s; Ctrl-C to stop, `mfpbridge resume` later)..."))
+                    events(
+                        .waiting(
+                            "\(error.message)\nWaiting for the device to return (up to \(Int(timeout)) s; Ctrl-C to stop, `mfpbridge resume` later)..."
+                        ))
                     announced = true
                 }
                 Thread.sleep(forTimeInterval: 1)

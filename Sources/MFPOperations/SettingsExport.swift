@@ -17,8 +17,10 @@ public struct SettingsExport: Sendable {
     /// The command line shown by `resume --list`.
     public var arguments: [String]
 
-    public init(target: DeviceTarget, selections: [CategorySelection], output: String, bundlePassword: String?,
-                options: PendingOptions = PendingOptions(), arguments: [String] = []) {
+    public init(
+        target: DeviceTarget, selections: [CategorySelection], output: String, bundlePassword: String?,
+        options: PendingOptions = PendingOptions(), arguments: [String] = []
+    ) {
         self.target = target
         self.selections = selections
         self.output = output
@@ -36,7 +38,8 @@ public struct SettingsExport: Sendable {
         // The stream is kept in the data folder: a read-only one fails now, not mid-transfer.
         try DataFolder.requireWritable(context.workspace.pendingFolder)
         var pending: PendingOperation? = try context.workspace.pending.begin(
-            PendingOperation(operation: "export", target: target, files: [OperationLog.absolute(output)], options: options, arguments: arguments))
+            PendingOperation(
+                operation: "export", target: target, files: [OperationLog.absolute(output)], options: options, arguments: arguments))
         let connection: DeviceConnection
         do {
             connection = try context.connect(target, binding: &pending)
@@ -46,21 +49,24 @@ public struct SettingsExport: Sendable {
         }
         defer { connection.close() }
         context.events(.doNotPowerOff("Export"))
-        let operation = ExportOperation(selections: selections, outputPath: output, password: bundlePassword,
-                                        pendingFolder: context.workspace.pendingFolder)
+        let operation = ExportOperation(
+            selections: selections, outputPath: output, password: bundlePassword,
+            pendingFolder: context.workspace.pendingFolder)
         let events = context.events
         do {
             let result = try operation.run(session: connection.session, codec: MFPBundleCodec()) { done, total in
                 events(.progress(label: "export", done: done, total: total))
             }
             if let pending { context.workspace.pending.finish(pending) }
-            context.history.record(operation: "export", device: target.address, session: connection.session, user: target.user,
-                                   selections: selections, started: started, error: nil, bundle: output, snapshot: nil)
+            context.history.record(
+                operation: "export", device: target.address, session: connection.session, user: target.user,
+                selections: selections, started: started, error: nil, bundle: output, snapshot: nil)
             return result
         } catch {
             if let pending { context.workspace.pending.end(pending, error: error) }
-            context.history.record(operation: "export", device: target.address, session: connection.session, user: target.user,
-                                   selections: selections, started: started, error: error, bundle: nil, snapshot: nil)
+            context.history.record(
+                operation: "export", device: target.address, session: connection.session, user: target.user,
+                selections: selections, started: started, error: error, bundle: nil, snapshot: nil)
             throw error
         }
     }

@@ -19,9 +19,11 @@ public struct SettingsImport: Sendable {
     public var options: PendingOptions?
     public var arguments: [String]
 
-    public init(operation: String = "import", target: DeviceTarget, bundlePath: String,
-                bundle: (origin: BundleOrigin, snapshot: SettingsSnapshot), selections: [CategorySelection]?,
-                dryRun: Bool = false, options: PendingOptions? = PendingOptions(), arguments: [String] = []) {
+    public init(
+        operation: String = "import", target: DeviceTarget, bundlePath: String,
+        bundle: (origin: BundleOrigin, snapshot: SettingsSnapshot), selections: [CategorySelection]?,
+        dryRun: Bool = false, options: PendingOptions? = PendingOptions(), arguments: [String] = []
+    ) {
         self.operation = operation
         self.target = target
         self.bundlePath = bundlePath
@@ -54,8 +56,10 @@ public struct SettingsImport: Sendable {
         if !dryRun { try DataFolder.requireWritable(context.workspace.pendingFolder, context.workspace.snapshotsFolder) }
         var pending: PendingOperation?
         if let options, !dryRun {
-            pending = try store.begin(PendingOperation(operation: operation, target: target, files: [OperationLog.absolute(bundlePath)],
-                                                       options: options, arguments: arguments))
+            pending = try store.begin(
+                PendingOperation(
+                    operation: operation, target: target, files: [OperationLog.absolute(bundlePath)],
+                    options: options, arguments: arguments))
         }
         let connection: DeviceConnection
         do {
@@ -73,8 +77,9 @@ public struct SettingsImport: Sendable {
                 throw error
             }
         }
-        let importing = try ImportOperation(session: connection.session, bundle: bundle, selections: selections,
-                                            pendingFolder: context.workspace.pendingFolder)
+        let importing = try ImportOperation(
+            session: connection.session, bundle: bundle, selections: selections,
+            pendingFolder: context.workspace.pendingFolder)
         defer { importing.finish() }
         var snapshotPath: String?
         do {
@@ -84,30 +89,35 @@ public struct SettingsImport: Sendable {
             snapshotPath = try saveSnapshot(importing, workspace: context.workspace)
             context.events(.doNotPowerOff(operation == "rollback" ? "Rollback" : "Import"))
             let events = context.events, label = operation
-            let applied = try importing.apply(progress: { done, total in events(.progress(label: label, done: done, total: total)) },
-                                              beforeCommit: { transferID throws(BridgeError) in
-                // Remembered before the machine is asked: if its answer never comes, the next run asks it.
-                guard var record = pending else { return }
-                record.applyAskedFor = transferID
-                try store.save(record)
-                pending = record
-            })
+            let applied = try importing.apply(
+                progress: { done, total in events(.progress(label: label, done: done, total: total)) },
+                beforeCommit: { transferID throws(BridgeError) in
+                    // Remembered before the machine is asked: if its answer never comes, the next run asks it.
+                    guard var record = pending else { return }
+                    record.applyAskedFor = transferID
+                    try store.save(record)
+                    pending = record
+                })
             if let pending { store.finish(pending) }
-            context.history.record(operation: operation, device: target.address, session: connection.session, user: target.user,
-                                   selections: importing.selections, started: started, error: nil, bundle: bundlePath, snapshot: snapshotPath)
+            context.history.record(
+                operation: operation, device: target.address, session: connection.session, user: target.user,
+                selections: importing.selections, started: started, error: nil, bundle: bundlePath, snapshot: snapshotPath)
             return .applied(applied, snapshot: snapshotPath ?? "", resumedFrom: importing.resumedFrom)
         } catch {
             if let pending { store.end(pending, error: error) }
-            context.history.record(operation: operation, device: target.address, session: connection.session, user: target.user,
-                                   selections: importing.selections, started: started, error: error, bundle: bundlePath, snapshot: snapshotPath)
+            context.history.record(
+                operation: operation, device: target.address, session: connection.session, user: target.user,
+                selections: importing.selections, started: started, error: error, bundle: bundlePath, snapshot: snapshotPath)
             throw error
         }
     }
 
     /// An earlier run asked the machine to apply and heard nothing back: ask the machine now.
     /// The outcome when it did apply (nothing is sent again); nil when the import is to run as usual.
-    private func settledEarlier(_ record: PendingOperation, connection: DeviceConnection, context: OperationContext,
-                                started: Date) throws -> Outcome? {
+    private func settledEarlier(
+        _ record: PendingOperation, connection: DeviceConnection, context: OperationContext,
+        started: Date
+    ) throws -> Outcome? {
         guard let transferID = record.applyAskedFor else { return nil }
         let outcome = try connection.session.transferOutcome(operation: "import", transferID: transferID)
         guard outcome.applied else {
@@ -118,16 +128,18 @@ public struct SettingsImport: Sendable {
             return nil
         }
         context.workspace.pending.finish(record)
-        context.history.record(operation: operation, device: target.address, session: connection.session, user: target.user,
-                               selections: [], started: started, error: nil, bundle: bundlePath, snapshot: nil)
+        context.history.record(
+            operation: operation, device: target.address, session: connection.session, user: target.user,
+            selections: [], started: started, error: nil, bundle: bundlePath, snapshot: nil)
         return .appliedEarlier(at: outcome.at)
     }
 
     /// R2: what the import overwrites is saved before anything changes.
     private func saveSnapshot(_ importing: ImportOperation, workspace: Workspace) throws -> String {
         guard let status = importing.status else { throw BridgeError(.failure, "no device status") }
-        let origin = BundleOrigin(model: status.model, series: status.series, firmware: status.firmware,
-                                  language: status.language, serialNumber: status.serialNumber)
+        let origin = BundleOrigin(
+            model: status.model, series: status.series, firmware: status.firmware,
+            language: status.language, serialNumber: status.serialNumber)
         let path = workspace.newSnapshotPath(serialNumber: status.serialNumber)
         try MFPBundleCodec().write(origin: origin, snapshot: importing.current, password: nil, to: path)
         return path

@@ -25,8 +25,9 @@ public struct Workspace: Sendable {
     /// A new snapshot file of this machine, named by the time (the folder is created, 0700).
     public func newSnapshotPath(serialNumber: String, now: Date = Date()) -> String {
         let folder = "\(snapshotsFolder)/\(serialNumber)"
-        try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true,
-                                                 attributes: [.posixPermissions: 0o700])
+        try? FileManager.default.createDirectory(
+            atPath: folder, withIntermediateDirectories: true,
+            attributes: [.posixPermissions: 0o700])
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withFullDate, .withTime, .withFractionalSeconds]
         return "\(folder)/\(formatter.string(from: now).replacingOccurrences(of: ":", with: "")).mfpb"

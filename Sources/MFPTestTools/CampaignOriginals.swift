@@ -53,8 +53,10 @@ public enum CampaignOriginals {
     static let cheapKDF = ScryptParameters(n: 16, r: 1, p: 1)
 
     static let origins = [
-        BundleOrigin(model: "Aurora C5540i", series: "Aurora C5500", firmware: "41.02.7", language: "en-US", serialNumber: "AUR5540-000731"),
-        BundleOrigin(model: "Meridian M3200", series: "Meridian M3000", firmware: "12.4.0", language: "de-DE", serialNumber: "MER3200-004410"),
+        BundleOrigin(
+            model: "Aurora C5540i", series: "Aurora C5500", firmware: "41.02.7", language: "en-US", serialNumber: "AUR5540-000731"),
+        BundleOrigin(
+            model: "Meridian M3200", series: "Meridian M3000", firmware: "12.4.0", language: "de-DE", serialNumber: "MER3200-004410"),
     ]
 
     public static func make(_ format: CampaignFormat, variant: Int, rng: inout SplitMix64) throws -> CampaignOriginal {
@@ -62,11 +64,13 @@ public enum CampaignOriginals {
         let created = Date(timeIntervalSince1970: 1_767_225_600 + Double(variant) * 86_400)
         switch format {
         case .bundle, .snapshot:
-            return try bundle(format, origin: origin, created: created, snapshot: snapshot(variant: variant, rng: &rng),
-                              password: nil, chunkSize: BundleFormat.defaultChunkSize, rng: &rng)
+            return try bundle(
+                format, origin: origin, created: created, snapshot: snapshot(variant: variant, rng: &rng),
+                password: nil, chunkSize: BundleFormat.defaultChunkSize, rng: &rng)
         case .protectedBundle:
-            return try bundle(format, origin: origin, created: created, snapshot: snapshot(variant: variant, rng: &rng),
-                              password: password, chunkSize: [32, 100, 512][variant % 3], rng: &rng)
+            return try bundle(
+                format, origin: origin, created: created, snapshot: snapshot(variant: variant, rng: &rng),
+                password: password, chunkSize: [32, 100, 512][variant % 3], rng: &rng)
         case .boxBackup:
             return boxBackup(origin: origin, created: created, size: [0, 1, 700, 5000][variant % 4] + rng.below(300), rng: &rng)
         case .random:
@@ -80,24 +84,30 @@ public enum CampaignOriginals {
         let categories: [SettingCategory] = [.addressBook, .paperTypes, .settingsRegistration, .securityPolicy]
         for (index, category) in categories.enumerated() where (variant + index) % 3 != 2 {
             snapshot[category] = (0..<(1 + rng.below(4))).map { item in
-                SettingRecord(id: "\(category.rawValue)-\(variant)-\(item)",
-                              fields: ["name": "entry \(item)", "value": String(rng.next() % 100_000)])
+                SettingRecord(
+                    id: "\(category.rawValue)-\(variant)-\(item)",
+                    fields: ["name": "entry \(item)", "value": String(rng.next() % 100_000)])
             }
         }
         if snapshot.categories.isEmpty { snapshot[.paperTypes] = [SettingRecord(id: "plain", fields: ["weight": "80"])] }
         return snapshot
     }
 
-    static func bundle(_ format: CampaignFormat, origin: BundleOrigin, created: Date, snapshot: SettingsSnapshot,
-                       password: String?, chunkSize: Int, rng: inout SplitMix64) throws -> CampaignOriginal {
-        let header = BundleHeader(model: origin.model, series: origin.series, firmware: origin.firmware,
-                                  displayLanguage: origin.language, sourceSerialNumber: origin.serialNumber,
-                                  createdAt: created, describing: snapshot)
+    static func bundle(
+        _ format: CampaignFormat, origin: BundleOrigin, created: Date, snapshot: SettingsSnapshot,
+        password: String?, chunkSize: Int, rng: inout SplitMix64
+    ) throws -> CampaignOriginal {
+        let header = BundleHeader(
+            model: origin.model, series: origin.series, firmware: origin.firmware,
+            displayLanguage: origin.language, sourceSerialNumber: origin.serialNumber,
+            createdAt: created, describing: snapshot)
         var bytes: [UInt8] = []
         let salt = (0..<16).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
         let prefix = (0..<7).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
-        try BundleWriter.write(snapshot, header: header, password: password, kdf: cheapKDF, chunkSize: chunkSize,
-                               salt: salt, noncePrefix: prefix) { bytes += $0 }
+        try BundleWriter.write(
+            snapshot, header: header, password: password, kdf: cheapKDF, chunkSize: chunkSize,
+            salt: salt, noncePrefix: prefix
+        ) { bytes += $0 }
         guard var original = parse(bytes, password: password) else {
             preconditionFailure("the campaign's region map does not cover the bundle it wrote")
         }
@@ -113,11 +123,14 @@ public enum CampaignOriginals {
         let length = Int(bytes[10]) << 24 | Int(bytes[11]) << 16 | Int(bytes[12]) << 8 | Int(bytes[13])
         let headerEnd = BundleFormat.preambleLength + length
         guard headerEnd + 32 <= bytes.count,
-              let header = try? JSONSerialization.jsonObject(with: Data(bytes[14..<headerEnd])) as? [String: Any],
-              let categories = header["categories"] as? [[String: Any]] else { return nil }
-        var regions = [FileRegion(name: "magic", range: 0..<8), FileRegion(name: "version", range: 8..<10),
-                       FileRegion(name: "header length", range: 10..<14), FileRegion(name: "header JSON", range: 14..<headerEnd),
-                       FileRegion(name: "header digest", range: headerEnd..<(headerEnd + 32))]
+            let header = try? JSONSerialization.jsonObject(with: Data(bytes[14..<headerEnd])) as? [String: Any],
+            let categories = header["categories"] as? [[String: Any]]
+        else { return nil }
+        var regions = [
+            FileRegion(name: "magic", range: 0..<8), FileRegion(name: "version", range: 8..<10),
+            FileRegion(name: "header length", range: 10..<14), FileRegion(name: "header JSON", range: 14..<headerEnd),
+            FileRegion(name: "header digest", range: headerEnd..<(headerEnd + 32)),
+        ]
         var at = headerEnd + 32
         var chunks: (start: Int, length: Int, count: Int)?
         let sizes = categories.map { ($0["category"] as? String ?? "?", $0["byteCount"] as? Int ?? 0) }
@@ -140,9 +153,10 @@ public enum CampaignOriginals {
             }
         }
         guard at == bytes.count else { return nil }
-        return CampaignOriginal(format: chunks == nil ? .bundle : .protectedBundle, bytes: bytes, password: password,
-                                regions: regions, chunks: chunks,
-                                json: .init(range: 14..<headerEnd, lengthOffset: 10, digestOffset: headerEnd, digestCoversPreamble: true))
+        return CampaignOriginal(
+            format: chunks == nil ? .bundle : .protectedBundle, bytes: bytes, password: password,
+            regions: regions, chunks: chunks,
+            json: .init(range: 14..<headerEnd, lengthOffset: 10, digestOffset: headerEnd, digestCoversPreamble: true))
     }
 
     static func parseBoxBackup(_ bytes: [UInt8]) -> CampaignOriginal? {
@@ -155,21 +169,26 @@ public enum CampaignOriginals {
         let regions = [
             FileRegion(name: "preamble magic", range: 0..<8), FileRegion(name: "preamble version", range: 8..<10),
             FileRegion(name: "preamble reserved", range: 10..<16), FileRegion(name: "payload", range: p..<(p + size)),
-            FileRegion(name: "trailer JSON", range: json), FileRegion(name: "trailer digest", range: json.upperBound..<(json.upperBound + 32)),
+            FileRegion(name: "trailer JSON", range: json),
+            FileRegion(name: "trailer digest", range: json.upperBound..<(json.upperBound + 32)),
             FileRegion(name: "seal", range: (json.upperBound + 32)..<(json.upperBound + 64)),
             FileRegion(name: "trailer length", range: (json.upperBound + 64)..<(json.upperBound + 68)),
             FileRegion(name: "end magic", range: (json.upperBound + 68)..<(json.upperBound + 76)),
         ]
-        return CampaignOriginal(format: .boxBackup, bytes: bytes, password: nil, regions: regions, chunks: nil,
-                                json: .init(range: json, lengthOffset: json.upperBound + 64, digestOffset: json.upperBound,
-                                            digestCoversPreamble: false))
+        return CampaignOriginal(
+            format: .boxBackup, bytes: bytes, password: nil, regions: regions, chunks: nil,
+            json: .init(
+                range: json, lengthOffset: json.upperBound + 64, digestOffset: json.upperBound,
+                digestCoversPreamble: false))
     }
 
     static func boxBackup(origin: BundleOrigin, created: Date, size: Int, rng: inout SplitMix64) -> CampaignOriginal {
         let payload = (0..<size).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
         let chain = StreamChain.hash(of: payload)
-        let trailer = BoxBackupTrailer(origin: origin, createdAt: created, documents: size / 97, payloadSize: UInt64(size),
-                                       payloadChain: chain.bytes.map { String(format: "%02x", $0) }.joined()).sealed()
+        let trailer = BoxBackupTrailer(
+            origin: origin, createdAt: created, documents: size / 97, payloadSize: UInt64(size),
+            payloadChain: chain.bytes.map { String(format: "%02x", $0) }.joined()
+        ).sealed()
         // The layout is the format's own: parsing it back checks the region map.
         return parseBoxBackup(BoxBackupFormat.preamble + payload + trailer)!
     }

@@ -338,7 +338,8 @@ public struct FrameFuzzCampaign: Sendable {
         case 2:
             raw.removeLast(1 + rng.below(raw.count))
         case 3, 4: // a huge length, with the header CRC fixed up or not
-            let length: UInt32 = [UInt32.max, UInt32(Frame.maxPayload) + 1, UInt32(Frame.maxPayload), UInt32(rng.below(1 << 16))][rng.below(4)]
+            let length: UInt32 = [UInt32.max, UInt32(Frame.maxPayload) + 1, UInt32(Frame.maxPayload), UInt32(rng.below(1 << 16))][
+                rng.below(4)]
             withUnsafeBytes(of: length.littleEndian) { raw.replaceSubrange(18..<22, with: $0) }
             if rng.chance(1, in: 2) {
                 let crc = CRC32C.checksum(raw[0..<22])

@@ -41,12 +41,15 @@ enum Mutation: CaseIterable {
         case .truncateAnywhere:
             guard count > 0 else { return nil }
             let length = rng.below(count)
-            return Mutant(bytes: Array(bytes[0..<length]), description: "cut to \(length) of \(count) bytes (in \(region(length, original)))")
+            return Mutant(
+                bytes: Array(bytes[0..<length]), description: "cut to \(length) of \(count) bytes (in \(region(length, original)))")
         case .truncateNearBoundary:
             let boundaries = original.regions.flatMap { [$0.range.lowerBound, $0.range.upperBound] }
             guard let boundary = boundaries.pick(using: &rng) else { return nil }
             let length = min(count - 1, max(0, boundary + rng.below(7) - 3))
-            return Mutant(bytes: Array(bytes[0..<length]), description: "cut to \(length) of \(count) bytes, near a region boundary (\(region(length, original)))")
+            return Mutant(
+                bytes: Array(bytes[0..<length]),
+                description: "cut to \(length) of \(count) bytes, near a region boundary (\(region(length, original)))")
         case .append:
             let extra = rng.below(3) == 0 ? Array(bytes.suffix(1 + rng.below(max(1, min(count, 100))))) : rng.bytes(1 + rng.below(64))
             return Mutant(bytes: bytes + extra, description: "\(extra.count) bytes appended")
@@ -124,7 +127,8 @@ enum Mutation: CaseIterable {
     /// (the outer seals, chunk tags and box seal are not).
     private func editField(_ original: CampaignOriginal, recomputeDigest: Bool, rng: inout SplitMix64) -> Mutant? {
         guard let place = original.json,
-              var object = try? JSONSerialization.jsonObject(with: Data(original.bytes[place.range])) as? [String: Any] else { return nil }
+            var object = try? JSONSerialization.jsonObject(with: Data(original.bytes[place.range])) as? [String: Any]
+        else { return nil }
         let field: String
         switch original.format {
         case .boxBackup:
@@ -142,7 +146,8 @@ enum Mutation: CaseIterable {
         default:
             var categories = object["categories"] as? [[String: Any]] ?? []
             switch rng.below(8) {
-            case 0: object["displayLanguage"] = object["displayLanguage"] as? String == "de-DE" ? "en-US" : "de-DE"; field = "displayLanguage"
+            case 0:
+                object["displayLanguage"] = object["displayLanguage"] as? String == "de-DE" ? "en-US" : "de-DE"; field = "displayLanguage"
             case 1: object["model"] = "Meridian M3200"; field = "model"
             case 2: object["sourceSerialNumber"] = "X"; field = "sourceSerialNumber"
             case 3 where !categories.isEmpty:
@@ -171,7 +176,9 @@ enum Mutation: CaseIterable {
             }
             object["categories"] = categories
         }
-        guard let json = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]) else { return nil }
+        guard let json = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]) else {
+            return nil
+        }
         let newJSON = Array(json)
         var bytes = original.bytes
         bytes.replaceSubrange(place.range, with: newJSON)
@@ -183,8 +190,10 @@ enum Mutation: CaseIterable {
         bytes.replaceSubrange(lengthOffset..<(lengthOffset + 4), with: lengthBytes)
         let digestOffset = place.digestOffset + delta
         if recomputeDigest {
-            let covered = place.digestCoversPreamble ? Array(bytes[0..<(place.range.lowerBound + newJSON.count)])
-                                                     : newJSON
+            let covered =
+                place.digestCoversPreamble
+                ? Array(bytes[0..<(place.range.lowerBound + newJSON.count)])
+                : newJSON
             bytes.replaceSubrange(digestOffset..<(digestOffset + 32), with: Array(SHA256.hash(data: covered)))
         }
         return Mutant(bytes: bytes, description: "\(field) edited\(recomputeDigest ? ", its digest D recomputed" : "")")

@@ -79,8 +79,10 @@ public struct MutationCampaign {
             let outcome = Self.verify(path: path, password: original.password, timeBound: timeBound)
             if let problem = outcome {
                 tally.failed += 1
-                report.failures.append(Failure(seed: seed, index: index, format: original.format,
-                                               mutation: mutant.description, outcome: problem))
+                report.failures.append(
+                    Failure(
+                        seed: seed, index: index, format: original.format,
+                        mutation: mutant.description, outcome: problem))
                 if problem.hasPrefix("hang") {
                     report.tallies[original.format] = tally
                     report.stoppedOnHang = true
@@ -105,7 +107,8 @@ public struct MutationCampaign {
                 _ = try FileVerification.verify(path: path, password: password)
                 result.set("accepted: verification found nothing wrong")
             } catch let error as BridgeError {
-                result.set(error.status == .bundleRejected ? nil : "refused with exit \(error.status.rawValue) instead of 6: \(error.message)")
+                result.set(
+                    error.status == .bundleRejected ? nil : "refused with exit \(error.status.rawValue) instead of 6: \(error.message)")
             } catch {
                 result.set("failed with \(error) instead of exit 6")
             }

@@ -38,8 +38,10 @@ public enum PackageTool {
 
     /// Runs `executable` (a path) with `arguments`, the test's environment plus `environment`, and
     /// `stdin` (or nothing) as its standard input; waits for it and returns what it printed.
-    public static func run(_ executable: String, _ arguments: [String], environment: [String: String] = [:],
-                           stdin: String? = nil) throws -> Result {
+    public static func run(
+        _ executable: String, _ arguments: [String], environment: [String: String] = [:],
+        stdin: String? = nil
+    ) throws -> Result {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
@@ -58,8 +60,9 @@ public enum PackageTool {
         let stdout = out.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         while !reader.isFinished { usleep(1000) }
-        return Result(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-                      stderr: String(decoding: stderrData.withLock { $0 }, as: UTF8.self),
-                      exited: process.terminationReason == .exit)
+        return Result(
+            status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+            stderr: String(decoding: stderrData.withLock { $0 }, as: UTF8.self),
+            exited: process.terminationReason == .exit)
     }
 }

@@ -1,8 +1,8 @@
 // What the benchmarks share: timing, formatting, the links and the two ways across them.
 
-import BridgeSystem
 import ArgumentParser
 import BridgeLink
+import BridgeSystem
 import BridgeTransfer
 import Foundation
 
@@ -103,8 +103,10 @@ func removePart(_ path: String) {
 }
 
 /// The engine: sender on this thread, receiver into a part file on another. Seconds.
-func engineRun(_ kind: BenchLink, source: any StreamSource, path: String, configuration: StreamConfiguration,
-               journal: TransferJournal? = nil) -> (seconds: Double, result: StreamResult) {
+func engineRun(
+    _ kind: BenchLink, source: any StreamSource, path: String, configuration: StreamConfiguration,
+    journal: TransferJournal? = nil
+) -> (seconds: Double, result: StreamResult) {
     removePart(path)
     let (host, device) = kind.open()
     defer { host.close(); device.close() }
@@ -115,8 +117,9 @@ func engineRun(_ kind: BenchLink, source: any StreamSource, path: String, config
     let start = clock.now
     let receiver = StreamReceiver(channel: FrameChannel(link: device), streamID: 1, sink: part, configuration: configuration)
     let receiving = Background { Result { () throws(StreamError) in try receiver.run() } }
-    let sender = StreamSender(channel: FrameChannel(link: host), streamID: 1, transferID: 1, source: source,
-                              journal: journal, configuration: configuration)
+    let sender = StreamSender(
+        channel: FrameChannel(link: host), streamID: 1, transferID: 1, source: source,
+        journal: journal, configuration: configuration)
     do {
         _ = try sender.run()
         let result = try receiving.join().get()
@@ -142,7 +145,8 @@ func rawRun(_ kind: BenchLink, source: GeneratedSource, path: String, chunk: Int
         while at < size {
             // Reads as large as the engine's (FrameChannel): 1 MiB on a socket, 64 KiB on a pty.
             guard let bytes = try? device.receive(maxBytes: kind == .socket ? 1 << 20 : 64 << 10, timeout: .seconds(10)),
-                  !bytes.isEmpty else { return false }
+                !bytes.isEmpty
+            else { return false }
             _ = try? Syscall.pwriteAll(fd, bytes, at: at)
             at += UInt64(bytes.count)
         }
@@ -179,5 +183,5 @@ func timed(_ body: () -> Double) -> (wall: Double, cpu: Double) {
 func maxRSSMiB() -> Double {
     var usage = rusage()
     getrusage(RUSAGE_SELF.rawValue, &usage)
-    return Double(usage.ru_maxrss) / 1024   // kilobytes on Linux
+    return Double(usage.ru_maxrss) / 1024 // kilobytes on Linux
 }

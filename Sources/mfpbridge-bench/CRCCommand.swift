@@ -22,7 +22,9 @@ struct CRCCommand: ParsableCommand {
         let bytes = UnsafeRawBufferPointer(source)
 
         var sink: UInt32 = 0
-        let copy = best(of: rounds) { target.copyMemory(from: bytes); sink ^= UInt32(target[size - 1]) }
+        let copy = best(of: rounds) {
+            target.copyMemory(from: bytes); sink ^= UInt32(target[size - 1])
+        }
         let table = best(of: rounds) { sink ^= CRC32C.softwareChecksum(bytes) }
         var hardware: Double?
         if CRC32C.hardwareAvailable {
@@ -31,7 +33,9 @@ struct CRCCommand: ParsableCommand {
         }
         func rate(_ t: Double) -> String { format(Double(size) / t / 1e9) + " GB/s" }
 
-        print("CRC32C over \(mib) MiB, best of \(rounds) (check value \(String(CRC32C.softwareChecksum(bytes), radix: 16)), sink \(sink & 1))")
+        print(
+            "CRC32C over \(mib) MiB, best of \(rounds) (check value \(String(CRC32C.softwareChecksum(bytes), radix: 16)), sink \(sink & 1))"
+        )
         print("  memcpy    \(rate(copy))")
         if let hardware {
             print("  hardware  \(rate(hardware))  = \(format(copy / hardware)) x memcpy speed")

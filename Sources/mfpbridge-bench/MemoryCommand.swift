@@ -1,5 +1,5 @@
-import BridgeSystem
 import ArgumentParser
+import BridgeSystem
 import BridgeTransfer
 
 #if canImport(Glibc)
@@ -34,7 +34,9 @@ struct MemoryCommand: ParsableCommand {
             let run = engineRun(.socket, source: source, path: folder + "/memory", configuration: .forLink(.raw))
             removePart(folder + "/memory")
             peaks.append(maxRSSMiB())
-            print("after streaming \(mib) MiB over a socket pair (\(format(Double(source.size) / run.seconds / 1e6, 1)) MB/s): max RSS \(format(peaks.last!, 1)) MiB")
+            print(
+                "after streaming \(mib) MiB over a socket pair (\(format(Double(source.size) / run.seconds / 1e6, 1)) MB/s): max RSS \(format(peaks.last!, 1)) MiB"
+            )
         }
         print("peak memory ratio \(large) MiB / \(small) MiB = \(format(peaks[1] / peaks[0]))   (goal: 1, both under 64 MiB)")
     }

@@ -1,6 +1,6 @@
-import BridgeSystem
 import ArgumentParser
 import BridgeLink
+import BridgeSystem
 import BridgeTransfer
 
 #if canImport(Glibc)
@@ -55,7 +55,7 @@ func interruptedState(source: GeneratedSource, cut: UInt64, path: String, journa
         prefix.withUnsafeMutableBytes { try? source.read(at: point.blockStart, into: $0) }
         let written = prefix.withUnsafeBytes { b in Result { () throws(FileSystemError) in try part.write(b, at: point.blockStart) } }
         try written.get()
-        try part.truncate(to: cut + 123_456)   // and some unacknowledged tail
+        try part.truncate(to: cut + 123_456) // and some unacknowledged tail
         try part.sync()
         try part.appendCheckpoint(TransferRecord(transferID: 1, point: point))
         part.close()
@@ -86,11 +86,14 @@ func resumeLatency(source: GeneratedSource, cut: UInt64, folder: String) -> (sec
         part = try PartFile.open(path: path)
         journal = try TransferJournal.open(path: journalPath)
     } catch { fail("\(error)") }
-    let sink = FirstWriteSink(part: part) { host.close(); device.close() }
+    let sink = FirstWriteSink(part: part) {
+        host.close(); device.close()
+    }
     let receiver = StreamReceiver(channel: FrameChannel(link: device), streamID: 1, sink: sink, configuration: configuration)
     let receiving = Background { Result { () throws(StreamError) in try receiver.run() } }
-    let sender = StreamSender(channel: FrameChannel(link: host), streamID: 1, transferID: 1, source: source,
-                              journal: journal, configuration: configuration)
+    let sender = StreamSender(
+        channel: FrameChannel(link: host), streamID: 1, transferID: 1, source: source,
+        journal: journal, configuration: configuration)
     _ = Result { () throws(StreamError) in try sender.run() }
     let outcome = receiving.join()
     part.close()

@@ -1,5 +1,5 @@
-import BridgeSystem
 import ArgumentParser
+import BridgeSystem
 import BridgeTransfer
 
 #if canImport(Glibc)
@@ -49,18 +49,23 @@ struct TransferCommand: ParsableCommand {
             // Interleaved rounds, best of each: the machine's load moves all four alike.
             for _ in 0..<rounds {
                 keepBest(&raw, timed { rawRun(kind, source: source, path: folder + "/raw", chunk: configuration.chunkSize) })
-                keepBest(&engine, timed {
-                    let run = engineRun(kind, source: indexed, path: folder + "/engine", configuration: configuration)
-                    checkpoints = run.result.checkpoints
-                    return run.seconds
-                })
+                keepBest(
+                    &engine,
+                    timed {
+                        let run = engineRun(kind, source: indexed, path: folder + "/engine", configuration: configuration)
+                        checkpoints = run.result.checkpoints
+                        return run.seconds
+                    })
                 keepBest(&unchecked, timed { engineRun(kind, source: indexed, path: folder + "/engine", configuration: quiet).seconds })
-                keepBest(&hashing, timed { engineRun(kind, source: source, path: folder + "/engine", configuration: configuration).seconds })
+                keepBest(
+                    &hashing, timed { engineRun(kind, source: source, path: folder + "/engine", configuration: configuration).seconds })
             }
             func rate(_ t: (wall: Double, cpu: Double)) -> String {
                 format(Double(source.size) / t.wall / 1e6, 1) + " MB/s, " + format(t.cpu / Double(source.size) * 1e9, 2) + " CPU ns/byte"
             }
-            print("\(kind.rawValue): \(mib) MiB, chunk \(configuration.chunkSize >> 10) KiB, window \(configuration.window >> 10) KiB, best of \(rounds)")
+            print(
+                "\(kind.rawValue): \(mib) MiB, chunk \(configuration.chunkSize >> 10) KiB, window \(configuration.window >> 10) KiB, best of \(rounds)"
+            )
             print("  raw copy                                  \(rate(raw))")
             print("  engine, \(checkpoints) checkpoints                     \(rate(engine))")
             print("  engine, final checkpoint only             \(rate(unchecked))")

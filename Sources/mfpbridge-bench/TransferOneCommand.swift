@@ -1,5 +1,5 @@
-import BridgeSystem
 import ArgumentParser
+import BridgeSystem
 import BridgeTransfer
 
 #if canImport(Glibc)
@@ -12,7 +12,8 @@ import Darwin
 
 /// `transfer-one`: one engine or raw run at a time, for profiling (perf, strace): `--mode raw|engine|unchecked|hashing`.
 struct TransferOneCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "transfer-one", abstract: "One engine or raw run at a time, for profiling.")
+    static let configuration = CommandConfiguration(
+        commandName: "transfer-one", abstract: "One engine or raw run at a time, for profiling.")
 
     enum Mode: String, CaseIterable, ExpressibleByArgument {
         case raw, engine, unchecked, hashing, file, journal
@@ -50,7 +51,9 @@ struct TransferOneCommand: ParsableCommand {
                 // The sender reads a file (as box-restore does), its block index known.
                 let path = folder + "/source"
                 if !Syscall.exists(path) {
-                    guard let fd = try? Syscall.open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, mode: 0o600) else { fail("cannot create \(path)") }
+                    guard let fd = try? Syscall.open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, mode: 0o600) else {
+                        fail("cannot create \(path)")
+                    }
                     var buffer = [UInt8](repeating: 0, count: 1 << 20)
                     var at: UInt64 = 0
                     while at < source.size {
@@ -70,7 +73,9 @@ struct TransferOneCommand: ParsableCommand {
                 _ = try? Syscall.removeIfPresent(folder + "/journal")
                 let journal: TransferJournal
                 do { journal = try TransferJournal.open(path: folder + "/journal") } catch { fail("\(error)") }
-                run = timed { engineRun(kind, source: indexed, path: folder + "/engine", configuration: configuration, journal: journal).seconds }
+                run = timed {
+                    engineRun(kind, source: indexed, path: folder + "/engine", configuration: configuration, journal: journal).seconds
+                }
                 journal.close()
             case .engine: run = timed { engineRun(kind, source: indexed, path: folder + "/engine", configuration: configuration).seconds }
             }

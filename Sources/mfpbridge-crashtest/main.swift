@@ -48,7 +48,7 @@ func applySettings(_ arguments: [String]) {
 
 func applyBox(_ arguments: [String]) {
     guard arguments.count == 7, let seed = UInt64(arguments[3]), let generatedSize = UInt64(arguments[4]),
-          let expectedSize = UInt64(arguments[5]), let chain = ChainHash([UInt8](hexString: arguments[6]) ?? [])
+        let expectedSize = UInt64(arguments[5]), let chain = ChainHash([UInt8](hexString: arguments[6]) ?? [])
     else {
         fail("usage: mfpbridge-crashtest box BOXDIR SEED GENERATED-SIZE EXPECTED-SIZE EXPECTED-CHAIN-HEX", status: 2)
     }
@@ -72,6 +72,7 @@ switch arguments.count > 1 ? arguments[1] : "" {
 case "apply": applySettings(arguments)
 case "box": applyBox(arguments)
 default:
-    fail("usage: mfpbridge-crashtest apply STORE PROFILE.json SEED TOKEN\n"
-         + "       mfpbridge-crashtest box BOXDIR SEED GENERATED-SIZE EXPECTED-SIZE EXPECTED-CHAIN-HEX", status: 2)
+    fail(
+        "usage: mfpbridge-crashtest apply STORE PROFILE.json SEED TOKEN\n"
+            + "       mfpbridge-crashtest box BOXDIR SEED GENERATED-SIZE EXPECTED-SIZE EXPECTED-CHAIN-HEX", status: 2)
 }

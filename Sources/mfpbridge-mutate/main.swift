@@ -56,7 +56,8 @@ case "write":
     guard let from = options["--from"], let out = options["--out"] else { fail("write needs --from FILE and --out DIR") }
     let password = ProcessInfo.processInfo.environment["MFPBRIDGE_BUNDLE_PASSWORD"]
     guard let data = FileManager.default.contents(atPath: from),
-          let original = CampaignOriginals.parse(Array(data), password: password) else {
+        let original = CampaignOriginals.parse(Array(data), password: password)
+    else {
         fail("\(from) is not a bundle or box backup whose layout adds up")
     }
     try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)

@@ -12,11 +12,11 @@ struct BoxBackup: ParsableCommand {
         commandName: "box-backup",
         abstract: "Back up a machine's Advanced Box / Mail Box documents (gigabytes), resumably.",
         discussion: """
-        Streams the documents into FILE.part with durable checkpoints; the file appears under its \
-        name, sealed with a trailer (R8), only once complete. After a pulled cable, a power cut or a \
-        killed process (exit 8), run the same command again, or `mfpbridge resume`: it continues from \
-        the last checkpoint both sides agree on, never from a corrupt file.
-        """)
+            Streams the documents into FILE.part with durable checkpoints; the file appears under its \
+            name, sealed with a trailer (R8), only once complete. After a pulled cable, a power cut or a \
+            killed process (exit 8), run the same command again, or `mfpbridge resume`: it continues from \
+            the last checkpoint both sides agree on, never from a corrupt file.
+            """)
 
     @OptionGroup var device: DeviceOptions
     @OptionGroup var login: AdminLoginOptions
@@ -29,15 +29,20 @@ struct BoxBackup: ParsableCommand {
 
     func run() throws {
         let context = CommandContext.make(outputOptions, label: "box-backup", reconnect: waiting.policy)
-        let backup = BoxBackupRun(target: device.target(user: login.user, passwordFile: login.adminPasswordFile), output: output,
-                                  arguments: device.rerunArguments("box-backup", ["-o", OperationLog.absolute(output)], user: login.user,
-                                                                   passwordFile: login.adminPasswordFile))
+        let backup = BoxBackupRun(
+            target: device.target(user: login.user, passwordFile: login.adminPasswordFile), output: output,
+            arguments: device.rerunArguments(
+                "box-backup", ["-o", OperationLog.absolute(output)], user: login.user,
+                passwordFile: login.adminPasswordFile))
         let result = try backup.run(context)
         if outputOptions.json {
-            Output.json(["file": output, "bytes": "\(result.size)", "documents": "\(result.documents)", "resumedFrom": "\(result.resumedFrom)"])
+            Output.json([
+                "file": output, "bytes": "\(result.size)", "documents": "\(result.documents)", "resumedFrom": "\(result.resumedFrom)",
+            ])
         } else {
             let resumed = result.resumedFrom > 0 ? ", resumed at byte \(result.resumedFrom)" : ""
-            Output.line("Backed up \(result.documents) box documents (\(result.size) bytes) from \(result.origin.model) to \(output)\(resumed).")
+            Output.line(
+                "Backed up \(result.documents) box documents (\(result.size) bytes) from \(result.origin.model) to \(output)\(resumed).")
         }
     }
 }
@@ -47,12 +52,12 @@ struct BoxRestore: ParsableCommand {
         commandName: "box-restore",
         abstract: "Restore box documents from a box backup, resumably and atomically.",
         discussion: """
-        The backup is verified first (R8: exit 6) and checked against the machine (R7 display \
-        language, R9 class: exit 7). The documents are streamed into the machine's durable staging \
-        with checkpoints; only when all have arrived and match does the machine switch to them, in \
-        one atomic step (R3): a power cut leaves the old documents or the new, never a mix. After an \
-        interruption (exit 8), run the same command again or `mfpbridge resume`.
-        """)
+            The backup is verified first (R8: exit 6) and checked against the machine (R7 display \
+            language, R9 class: exit 7). The documents are streamed into the machine's durable staging \
+            with checkpoints; only when all have arrived and match does the machine switch to them, in \
+            one atomic step (R3): a power cut leaves the old documents or the new, never a mix. After an \
+            interruption (exit 8), run the same command again or `mfpbridge resume`.
+            """)
 
     @OptionGroup var device: DeviceOptions
     @OptionGroup var login: AdminLoginOptions
@@ -70,18 +75,21 @@ struct BoxRestore: ParsableCommand {
         // Every field used below (origin, size, documents) is read only once the file verified (R8).
         let (backup, payload) = try BoxBackupFile.verify(path: file)
         let context = CommandContext.make(outputOptions, label: "box-restore", reconnect: waiting.policy)
-        let restore = BoxRestoreRun(target: device.target(user: login.user, passwordFile: login.adminPasswordFile), file: file,
-                                    backup: backup, payload: payload,
-                                    arguments: device.rerunArguments("box-restore", [OperationLog.absolute(file), "--yes"], user: login.user,
-                                                                     passwordFile: login.adminPasswordFile))
+        let restore = BoxRestoreRun(
+            target: device.target(user: login.user, passwordFile: login.adminPasswordFile), file: file,
+            backup: backup, payload: payload,
+            arguments: device.rerunArguments(
+                "box-restore", [OperationLog.absolute(file), "--yes"], user: login.user,
+                passwordFile: login.adminPasswordFile))
         let result = try restore.run(context) { _ in try confirm(backup) }
         switch result.outcome {
         case let .applied(stream):
             let resumed = stream.resumedFrom > 0 ? ", resumed at byte \(stream.resumedFrom)" : ""
             Output.line("Restored \(backup.documents) box documents (\(backup.payloadSize) bytes) onto \(result.model)\(resumed).")
         case let .alreadyApplied(at):
-            Output.line("The machine already holds exactly these \(backup.documents) box documents"
-                + (at.map { " (applied \($0.formatted(.iso8601)))" } ?? "") + ": nothing was sent again.")
+            Output.line(
+                "The machine already holds exactly these \(backup.documents) box documents"
+                    + (at.map { " (applied \($0.formatted(.iso8601)))" } ?? "") + ": nothing was sent again.")
         }
     }
 
@@ -91,7 +99,10 @@ struct BoxRestore: ParsableCommand {
         guard Syscall.isTerminal(STDIN_FILENO) else {
             throw BridgeError(.usage, "box-restore replaces every box document on the machine: confirm with --yes")
         }
-        FileHandle.standardError.write(Data("Replace the machine's box documents with \(backup.documents) documents (\(backup.payloadSize) bytes)? [y/N] ".utf8))
-        guard ["y", "yes"].contains(readLine()?.lowercased() ?? "") else { throw BridgeError(.failure, "not confirmed; nothing was changed") }
+        FileHandle.standardError.write(
+            Data("Replace the machine's box documents with \(backup.documents) documents (\(backup.payloadSize) bytes)? [y/N] ".utf8))
+        guard ["y", "yes"].contains(readLine()?.lowercased() ?? "") else {
+            throw BridgeError(.failure, "not confirmed; nothing was changed")
+        }
     }
 }

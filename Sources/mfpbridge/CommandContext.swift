@@ -6,17 +6,21 @@ import MFPOperations
 /// What the commands hand the operations library: the machine and login from the options, the
 /// password from a file, the environment or a prompt, and events printed on standard error.
 enum CommandContext {
-    static func make(_ output: OutputOptions, label: String, reconnect: ReconnectPolicy = .never,
-                     passwordOption: String = "--admin-password-file") -> OperationContext {
-        OperationContext(password: password(option: passwordOption), events: events(), logger: output.makeLogger("mfpbridge.\(label)"),
-                         reconnect: reconnect)
+    static func make(
+        _ output: OutputOptions, label: String, reconnect: ReconnectPolicy = .never,
+        passwordOption: String = "--admin-password-file"
+    ) -> OperationContext {
+        OperationContext(
+            password: password(option: passwordOption), events: events(), logger: output.makeLogger("mfpbridge.\(label)"),
+            reconnect: reconnect)
     }
 
     /// The administrator password (R1): the target's password file, MFPBRIDGE_PASSWORD, or a prompt.
     static func password(option: String) -> PasswordSource {
         { target in
-            try Secret.read(file: target.passwordFile, environment: "MFPBRIDGE_PASSWORD", prompt: "Administrator password for \(target.user): ",
-                            missing: "no administrator password: give \(option) FILE, set MFPBRIDGE_PASSWORD, or run on a terminal to be asked")
+            try Secret.read(
+                file: target.passwordFile, environment: "MFPBRIDGE_PASSWORD", prompt: "Administrator password for \(target.user): ",
+                missing: "no administrator password: give \(option) FILE, set MFPBRIDGE_PASSWORD, or run on a terminal to be asked")
         }
     }
 
@@ -35,8 +39,9 @@ enum CommandContext {
 extension DeviceOptions {
     /// The machine and login of a command.
     func target(user: String, passwordFile: String?) -> DeviceTarget {
-        DeviceTarget(address: device, profiles: profiles.map(OperationLog.absolute), user: user,
-                     passwordFile: Self.rememberable(passwordFile))
+        DeviceTarget(
+            address: device, profiles: profiles.map(OperationLog.absolute), user: user,
+            passwordFile: Self.rememberable(passwordFile))
     }
 
     /// A password file's absolute path, kept for `resume`; a pipe such as `<(...)` is gone by then

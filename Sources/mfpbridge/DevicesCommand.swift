@@ -7,7 +7,9 @@ import MFPEmulator
 struct Devices: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "List USB machines, serial ports and the emulators this bridge can reach.",
-        discussion: "USB machines come from libusb and udev, matched by the allow-list (the mfpbridge vendor id, the device profiles, the quirks file; other devices are never opened); serial ports from udev (with USB vendor/product ids where known); emulators from running `mfpbridge emulate` processes and the built-in profiles.")
+        discussion:
+            "USB machines come from libusb and udev, matched by the allow-list (the mfpbridge vendor id, the device profiles, the quirks file; other devices are never opened); serial ports from udev (with USB vendor/product ids where known); emulators from running `mfpbridge emulate` processes and the built-in profiles."
+    )
 
     @Option(name: .long, help: ArgumentHelp("Where the emulator's device profiles are.", valueName: "dir"))
     var profiles: String?
@@ -52,17 +54,19 @@ struct Devices: ParsableCommand {
     func run() throws {
         let dataDirectory = DataDirectory.path()
         let ports = SerialPortScanner.list().map { port in
-            Listing.Port(address: "serial:\(port.path)", path: port.path, driver: port.driver,
-                         usbVendorID: port.usbVendorID.map { hex4($0) }, usbProductID: port.usbProductID.map { hex4($0) },
-                         serialNumber: port.serialNumber, product: port.product)
+            Listing.Port(
+                address: "serial:\(port.path)", path: port.path, driver: port.driver,
+                usbVendorID: port.usbVendorID.map { hex4($0) }, usbProductID: port.usbProductID.map { hex4($0) },
+                serialNumber: port.serialNumber, product: port.product)
         }
         var emulators = EmulatorRegistry.list(dataDirectory: dataDirectory).map {
             Listing.Emulator(address: $0.address, profile: $0.profile, pid: $0.pid, stateDirectory: $0.stateDirectory)
         }
         if let catalog = try? ProfileCatalog.locate(explicit: profiles) {
             emulators += catalog.names().map {
-                Listing.Emulator(address: "emulated:\($0)", profile: $0, pid: nil,
-                                 stateDirectory: EmbeddedEmulator.stateDirectory(profile: $0, dataDirectory: dataDirectory))
+                Listing.Emulator(
+                    address: "emulated:\($0)", profile: $0, pid: nil,
+                    stateDirectory: EmbeddedEmulator.stateDirectory(profile: $0, dataDirectory: dataDirectory))
             }
         }
         let allowList = USBAllowListLoader.load(profiles: profiles)
@@ -82,9 +86,12 @@ struct Devices: ParsableCommand {
         Output.line("USB machines:")
         if usbDevices.isEmpty { Output.line("  none found") }
         for device in usbDevices {
-            Output.line("  \(device.address)  \(device.vendorID):\(device.productID) \(device.model ?? "unknown model") at \(device.busPath) (\(device.devnode))")
-            Output.line("    serial \(device.serialNumber ?? "none"), interfaces \(device.interfaces.joined(separator: " ")), link on interface \(device.linkInterface)"
-                        + (device.canOpen ? "" : "; this user CANNOT open it: run `mfpbridge doctor`"))
+            Output.line(
+                "  \(device.address)  \(device.vendorID):\(device.productID) \(device.model ?? "unknown model") at \(device.busPath) (\(device.devnode))"
+            )
+            Output.line(
+                "    serial \(device.serialNumber ?? "none"), interfaces \(device.interfaces.joined(separator: " ")), link on interface \(device.linkInterface)"
+                    + (device.canOpen ? "" : "; this user CANNOT open it: run `mfpbridge doctor`"))
         }
         Output.line("Serial ports:")
         if ports.isEmpty { Output.line("  none found") }

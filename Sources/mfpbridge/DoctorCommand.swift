@@ -8,12 +8,12 @@ struct Doctor: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Check that USB machines can be used without root, and say what to fix.",
         discussion: """
-        Checks libusb and libudev, whether udev/70-mfpbridge.rules is installed, whether the rule \
-        covers the ids of every quirks-file entry, and the permissions of the device node of every \
-        USB machine on the allow-list. Exits 0 when all is well, 1 otherwise (each problem comes \
-        with the command that fixes it). MFPBRIDGE_UDEV_RULES names the rule file to check instead \
-        of the installed one.
-        """)
+            Checks libusb and libudev, whether udev/70-mfpbridge.rules is installed, whether the rule \
+            covers the ids of every quirks-file entry, and the permissions of the device node of every \
+            USB machine on the allow-list. Exits 0 when all is well, 1 otherwise (each problem comes \
+            with the command that fixes it). MFPBRIDGE_UDEV_RULES names the rule file to check instead \
+            of the installed one.
+            """)
 
     @Option(name: .long, help: ArgumentHelp("Where the device profiles are.", valueName: "dir"))
     var profiles: String?
@@ -64,7 +64,9 @@ struct Doctor: ParsableCommand {
         let rules = override ?? Self.rulesDirectories.map { "\($0)/\(Self.rulesName)" }.first { FileManager.default.fileExists(atPath: $0) }
         if rules == nil {
             problems.append("the udev rule \(Self.rulesName) is not installed: USB machines can only be opened as root")
-            fixes.append("sudo install -m 644 udev/\(Self.rulesName) /etc/udev/rules.d/ && sudo udevadm control --reload && sudo udevadm trigger --subsystem-match=usb")
+            fixes.append(
+                "sudo install -m 644 udev/\(Self.rulesName) /etc/udev/rules.d/ && sudo udevadm control --reload && sudo udevadm trigger --subsystem-match=usb"
+            )
         }
         let allowList = USBAllowListLoader.load(profiles: profiles)
         for warning in allowList.warnings {
@@ -76,19 +78,29 @@ struct Doctor: ParsableCommand {
         if let checked = rules ?? Self.repositoryRules(), let text = try? String(contentsOfFile: checked, encoding: .utf8) {
             let parsed = UDevRules(text: text)
             let quirksFile = USBAllowList.quirksPath()
-            for entry in allowList.entries where entry.source == quirksFile
-                && !parsed.covers(vendorID: entry.vendorID, productID: entry.productID, interfaceClass: entry.interfaceClass,
-                                  subclass: entry.subclass, interfaceProtocol: entry.interfaceProtocol) {
-                let line = UDevRules.suggestedLine(vendorID: entry.vendorID, productID: entry.productID, interfaceClass: entry.interfaceClass,
-                                                   subclass: entry.subclass, interfaceProtocol: entry.interfaceProtocol)
+            for entry in allowList.entries
+            where entry.source == quirksFile
+                && !parsed.covers(
+                    vendorID: entry.vendorID, productID: entry.productID, interfaceClass: entry.interfaceClass,
+                    subclass: entry.subclass, interfaceProtocol: entry.interfaceProtocol)
+            {
+                let line = UDevRules.suggestedLine(
+                    vendorID: entry.vendorID, productID: entry.productID, interfaceClass: entry.interfaceClass,
+                    subclass: entry.subclass, interfaceProtocol: entry.interfaceProtocol)
                 let ids = USBAllowListLoader.hex4(entry.vendorID) + ":" + (entry.productID.map(USBAllowListLoader.hex4) ?? "any")
-                uncovered.append(Report.UncoveredQuirk(vendorID: USBAllowListLoader.hex4(entry.vendorID),
-                                                       productID: entry.productID.map(USBAllowListLoader.hex4), model: entry.model,
-                                                       quirksFile: quirksFile, rulesFile: checked, suggestedLine: line))
-                problems.append("quirks entry \(ids) (\(entry.model ?? "no model name")) is not in \(checked): a non-root user cannot open it")
-                fixes.append("add a line before LABEL=\"mfpbridge_end\" in \(checked)"
-                             + (rules == nil ? " (and install it, above)" : "") + ": \(line)"
-                             + (rules == nil ? "" : "; then sudo udevadm control --reload && sudo udevadm trigger --subsystem-match=usb and replug the machine"))
+                uncovered.append(
+                    Report.UncoveredQuirk(
+                        vendorID: USBAllowListLoader.hex4(entry.vendorID),
+                        productID: entry.productID.map(USBAllowListLoader.hex4), model: entry.model,
+                        quirksFile: quirksFile, rulesFile: checked, suggestedLine: line))
+                problems.append(
+                    "quirks entry \(ids) (\(entry.model ?? "no model name")) is not in \(checked): a non-root user cannot open it")
+                fixes.append(
+                    "add a line before LABEL=\"mfpbridge_end\" in \(checked)"
+                        + (rules == nil ? " (and install it, above)" : "") + ": \(line)"
+                        + (rules == nil
+                            ? ""
+                            : "; then sudo udevadm control --reload && sudo udevadm trigger --subsystem-match=usb and replug the machine"))
             }
         } else if rules != nil {
             problems.append("cannot read the udev rule \(rules!)")
@@ -108,19 +120,25 @@ struct Doctor: ParsableCommand {
                 canOpen: device.canOpen)
             nodes.append(node)
             if !device.canOpen {
-                problems.append("\(device.address) (\(device.devnode), mode \(node.mode ?? "?"), group \(node.group ?? "?")): this user cannot open it")
-                fixes.append(rules == nil
-                    ? "install the udev rule (above), then unplug and replug the machine"
-                    : "unplug and replug the machine so the rule applies; if it persists, add yourself to the plugdev group (sudo usermod -aG plugdev \(user), then log in again) or add the device's ids to \(rules!)")
+                problems.append(
+                    "\(device.address) (\(device.devnode), mode \(node.mode ?? "?"), group \(node.group ?? "?")): this user cannot open it")
+                fixes.append(
+                    rules == nil
+                        ? "install the udev rule (above), then unplug and replug the machine"
+                        : "unplug and replug the machine so the rule applies; if it persists, add yourself to the plugdev group (sudo usermod -aG plugdev \(user), then log in again) or add the device's ids to \(rules!)"
+                )
             }
             if let info, (info.st_mode & 0o002) != 0 {
                 problems.append("\(device.devnode) is world-writable (mode \(node.mode ?? "?")): another rule grants too much")
-                fixes.append("remove the rule that sets MODE=\"0666\" for this device (grep -r \(USBAllowListLoader.hex4(device.vendorID)) /etc/udev/rules.d)")
+                fixes.append(
+                    "remove the rule that sets MODE=\"0666\" for this device (grep -r \(USBAllowListLoader.hex4(device.vendorID)) /etc/udev/rules.d)"
+                )
             }
         }
-        let report = Report(ok: problems.isEmpty, libusbVersion: USBEnvironment.libusbVersion,
-                            libudevVersion: USBEnvironment.libudevVersion, rulesFile: rules, user: user, groups: groups,
-                            devices: nodes, uncoveredQuirks: uncovered, problems: problems, fixes: fixes)
+        let report = Report(
+            ok: problems.isEmpty, libusbVersion: USBEnvironment.libusbVersion,
+            libudevVersion: USBEnvironment.libudevVersion, rulesFile: rules, user: user, groups: groups,
+            devices: nodes, uncoveredQuirks: uncovered, problems: problems, fixes: fixes)
         if output.json {
             Output.json(report)
         } else {
@@ -130,8 +148,9 @@ struct Doctor: ParsableCommand {
             Output.line("user     \(user) (groups: \(groups.joined(separator: ", ")))")
             if nodes.isEmpty { Output.line("devices  no USB machine plugged in") }
             for node in nodes {
-                Output.line("device   \(node.address)  \(node.devnode)  mode \(node.mode ?? "?") \(node.owner ?? "?"):\(node.group ?? "?")  "
-                            + (node.canOpen ? "can open" : "CANNOT open"))
+                Output.line(
+                    "device   \(node.address)  \(node.devnode)  mode \(node.mode ?? "?") \(node.owner ?? "?"):\(node.group ?? "?")  "
+                        + (node.canOpen ? "can open" : "CANNOT open"))
             }
             if problems.isEmpty {
                 Output.line("All is well.")

@@ -1,6 +1,6 @@
-import BridgeSystem
 import ArgumentParser
 import BridgeClient
+import BridgeSystem
 import BridgeTransfer
 import Dispatch
 import Foundation
@@ -12,12 +12,12 @@ struct Emulate: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Serve one virtual multifunction printer on a pty or a Unix socket.",
         discussion: """
-        Prints `ready ADDRESS` as the first line of standard output once hosts can connect \
-        (for example `ready serial:/dev/pts/7`), then serves until interrupted. The machine's state \
-        is kept in --state DIR (crash-safe) and its control channel is DIR/control.sock: drive it \
-        with `mfpbridge emulate-ctl --state DIR ...`. A scenario file plays control commands on a \
-        timeline (one `SECONDS COMMAND` a line).
-        """)
+            Prints `ready ADDRESS` as the first line of standard output once hosts can connect \
+            (for example `ready serial:/dev/pts/7`), then serves until interrupted. The machine's state \
+            is kept in --state DIR (crash-safe) and its control channel is DIR/control.sock: drive it \
+            with `mfpbridge emulate-ctl --state DIR ...`. A scenario file plays control commands on a \
+            timeline (one `SECONDS COMMAND` a line).
+            """)
 
     @Option(name: .long, help: "The device profile (a name in firmware-fixtures/profiles).")
     var profile: String
@@ -64,8 +64,9 @@ struct Emulate: ParsableCommand {
                 }
                 timeline = try Scenario.parse(text, name: scenario)
             }
-            host = try EmulatorHost(profile: deviceProfile, profileName: profile, stateDirectory: state,
-                                    dataDirectory: DataDirectory.path(), logger: logger)
+            host = try EmulatorHost(
+                profile: deviceProfile, profileName: profile, stateDirectory: state,
+                dataDirectory: DataDirectory.path(), logger: logger)
         } catch let error as BridgeError {
             throw error
         } catch {

@@ -10,13 +10,13 @@ struct EmulateCtl: ParsableCommand {
         commandName: "emulate-ctl",
         abstract: "Drive an emulated machine: jobs, error codes, sleep, shutdown, sync state.",
         discussion: """
-        Talks to the emulator's control channel (STATE/control.sock); when no emulator is running on \
-        that state folder, the command is applied to the saved state directly, so the next emulator \
-        (or the built-in emulated:PROFILE) starts with it. Prints a job id for `job start`.
+            Talks to the emulator's control channel (STATE/control.sock); when no emulator is running on \
+            that state folder, the command is applied to the saved state directly, so the next emulator \
+            (or the built-in emulated:PROFILE) starts with it. Prints a job id for `job start`.
 
-        Commands:
-        \(ControlCommand.usage)
-        """)
+            Commands:
+            \(ControlCommand.usage)
+            """)
 
     @Option(name: .long, help: ArgumentHelp("The emulator's state folder.", valueName: "dir"))
     var state: String
@@ -62,8 +62,9 @@ struct EmulateCtl: ParsableCommand {
         }
         defer { withExtendedLifetime(lock) {} }
         let catalog = try ProfileCatalog.locate(explicit: profiles)
-        let device = try VirtualMFP(profile: try catalog.load(profileName), stateDirectory: state,
-                                    logger: Logger(label: "mfpbridge.emulate-ctl"))
+        let device = try VirtualMFP(
+            profile: try catalog.load(profileName), stateDirectory: state,
+            logger: Logger(label: "mfpbridge.emulate-ctl"))
         return try device.apply(command)
     }
 }

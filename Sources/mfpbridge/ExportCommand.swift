@@ -9,15 +9,15 @@ struct Export: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Take a machine's settings off it into a sealed bundle file.",
         discussion: """
-        Batch (--all) or individual categories (--category, repeatable; R12). Refuses while the \
-        machine is busy or shows an error (R5, exit 4) or while settings synchronization forbids it \
-        (R11, exit 7). The bundle is sealed (R8) and, with a password, encrypted (R13); it is written \
-        to FILE.part and renamed into place only once complete. The settings travel as a resumable \
-        stream: a lost frame is sent again, and after a pulled cable or a killed command (exit 8) the \
-        same command continues from its last checkpoint while the machine's settings are unchanged. \
-        Categories: \
-        \(SettingCategory.allCases.map(\.rawValue).joined(separator: ", ")).
-        """)
+            Batch (--all) or individual categories (--category, repeatable; R12). Refuses while the \
+            machine is busy or shows an error (R5, exit 4) or while settings synchronization forbids it \
+            (R11, exit 7). The bundle is sealed (R8) and, with a password, encrypted (R13); it is written \
+            to FILE.part and renamed into place only once complete. The settings travel as a resumable \
+            stream: a lost frame is sent again, and after a pulled cable or a killed command (exit 8) the \
+            same command continues from its last checkpoint while the machine's settings are unchanged. \
+            Categories: \
+            \(SettingCategory.allCases.map(\.rawValue).joined(separator: ", ")).
+            """)
 
     @OptionGroup var device: DeviceOptions
     @OptionGroup var login: AdminLoginOptions
@@ -28,7 +28,11 @@ struct Export: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("A category to export (repeat for several).", valueName: "name"))
     var category: [String] = []
 
-    @Option(name: .long, help: ArgumentHelp("Protect the bundle with the password in this file's first line (R13; 1-32 ASCII characters); or set MFPBRIDGE_BUNDLE_PASSWORD.", valueName: "file"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Protect the bundle with the password in this file's first line (R13; 1-32 ASCII characters); or set MFPBRIDGE_BUNDLE_PASSWORD.",
+            valueName: "file"))
     var passwordFile: String?
 
     @Option(name: .shortAndLong, help: ArgumentHelp("The bundle file to write.", valueName: "file"))
@@ -41,36 +45,47 @@ struct Export: ParsableCommand {
     }
 
     func run() throws {
-        let selections = try all ? SettingCategory.allCases.filter { $0 != .boxDocuments }.map { CategorySelection($0) }
+        let selections =
+            try all
+            ? SettingCategory.allCases.filter { $0 != .boxDocuments }.map { CategorySelection($0) }
             : parseSelections(category)
         let bundlePassword = try Secret.bundlePassword(file: passwordFile)
         let context = CommandContext.make(outputOptions, label: "export")
         let options = PendingOptions(categories: category, all: all, bundlePasswordFile: passwordFile.map(OperationLog.absolute))
-        let export = SettingsExport(target: device.target(user: login.user, passwordFile: login.adminPasswordFile),
-                                    selections: selections, output: output, bundlePassword: bundlePassword, options: options,
-                                    arguments: rerunArguments)
+        let export = SettingsExport(
+            target: device.target(user: login.user, passwordFile: login.adminPasswordFile),
+            selections: selections, output: output, bundlePassword: bundlePassword, options: options,
+            arguments: rerunArguments)
         let result = try export.run(context)
         if outputOptions.json {
-            Output.json(ExportReport(file: output, model: result.origin.model, serialNumber: result.origin.serialNumber,
-                                     language: result.origin.language, protected: bundlePassword != nil,
-                                     categories: Dictionary(uniqueKeysWithValues: result.counts.map { ($0.key.rawValue, $0.value) }),
-                                     resumedFrom: result.resumedFrom, damagedFrames: result.damagedFrames))
+            Output.json(
+                ExportReport(
+                    file: output, model: result.origin.model, serialNumber: result.origin.serialNumber,
+                    language: result.origin.language, protected: bundlePassword != nil,
+                    categories: Dictionary(uniqueKeysWithValues: result.counts.map { ($0.key.rawValue, $0.value) }),
+                    resumedFrom: result.resumedFrom, damagedFrames: result.damagedFrames))
         } else {
             let resumed = result.resumedFrom > 0 ? ", resumed at byte \(result.resumedFrom)" : ""
-            Output.line("Exported from \(result.origin.model) (\(result.origin.serialNumber)) to \(output)\(bundlePassword != nil ? ", password-protected" : "")\(resumed):")
+            Output.line(
+                "Exported from \(result.origin.model) (\(result.origin.serialNumber)) to \(output)\(bundlePassword != nil ? ", password-protected" : "")\(resumed):"
+            )
             for (category, count) in result.counts.sorted(by: { $0.key < $1.key }) {
                 Output.line("  \(category.rawValue.padding(toLength: 26, withPad: " ", startingAt: 0)) \(count) items")
             }
             if result.damagedFrames > 0 {
-                Output.line("The line damaged \(result.damagedFrames) frame(s) on the way; they were sent again. Check the cable if this keeps happening.")
+                Output.line(
+                    "The line damaged \(result.damagedFrames) frame(s) on the way; they were sent again. Check the cable if this keeps happening."
+                )
             }
         }
     }
 
     /// How `resume --list` shows it (never a password).
     private var rerunArguments: [String] {
-        device.rerunArguments("export", (all ? ["--all"] : category.flatMap { ["--category", $0] })
-            + (passwordFile.map { ["--password-file", OperationLog.absolute($0)] } ?? []) + ["-o", OperationLog.absolute(output)],
+        device.rerunArguments(
+            "export",
+            (all ? ["--all"] : category.flatMap { ["--category", $0] })
+                + (passwordFile.map { ["--password-file", OperationLog.absolute($0)] } ?? []) + ["-o", OperationLog.absolute(output)],
             user: login.user, passwordFile: login.adminPasswordFile)
     }
 

@@ -22,7 +22,9 @@ struct HistoryList: ParsableCommand {
         if entries.isEmpty { Output.line("No operations yet.") }
         let formatter = ISO8601DateFormatter()
         for entry in entries {
-            Output.line("\(formatter.string(from: entry.startedAt))  \(entry.operation)  \(entry.outcome)  \(entry.model ?? "?") \(entry.deviceSerial ?? "") via \(entry.device)  by \(entry.user)")
+            Output.line(
+                "\(formatter.string(from: entry.startedAt))  \(entry.operation)  \(entry.outcome)  \(entry.model ?? "?") \(entry.deviceSerial ?? "") via \(entry.device)  by \(entry.user)"
+            )
             Output.line("    categories: \(entry.categories)")
             if let bundle = entry.bundlePath { Output.line("    bundle: \(bundle)") }
             if let snapshot = entry.snapshotPath { Output.line("    snapshot: \(snapshot)") }
@@ -30,4 +32,3 @@ struct HistoryList: ParsableCommand {
         }
     }
 }
-

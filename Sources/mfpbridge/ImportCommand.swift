@@ -9,15 +9,15 @@ struct Import: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Put a bundle's settings on a machine, safely.",
         discussion: """
-        The bundle is verified before the machine is touched (R8, R13: exit 6). Then the machine's \
-        state (R5: exit 4) and compatibility (R7 display language, R9 model classes and capacities, \
-        R10 security-policy password, R11 settings sync: exit 7) are checked, and a report shows what \
-        will be overwritten, added, removed and skipped, and why (R2). After confirmation (or --yes), \
-        what is about to be overwritten is saved as a snapshot (`mfpbridge rollback` restores it), \
-        and the machine stages the import and applies it in one atomic step (R3). The settings travel \
-        as a resumable stream: after a pulled cable or a killed command (exit 8; nothing is applied) \
-        the same command continues from the machine's last checkpoint.
-        """)
+            The bundle is verified before the machine is touched (R8, R13: exit 6). Then the machine's \
+            state (R5: exit 4) and compatibility (R7 display language, R9 model classes and capacities, \
+            R10 security-policy password, R11 settings sync: exit 7) are checked, and a report shows what \
+            will be overwritten, added, removed and skipped, and why (R2). After confirmation (or --yes), \
+            what is about to be overwritten is saved as a snapshot (`mfpbridge rollback` restores it), \
+            and the machine stages the import and applies it in one atomic step (R3). The settings travel \
+            as a resumable stream: after a pulled cable or a killed command (exit 8; nothing is applied) \
+            the same command continues from the machine's last checkpoint.
+            """)
 
     @OptionGroup var device: DeviceOptions
     @OptionGroup var login: AdminLoginOptions
@@ -25,10 +25,14 @@ struct Import: ParsableCommand {
     @Argument(help: ArgumentHelp("The bundle to import.", valueName: "file"))
     var file: String
 
-    @Option(name: .long, help: ArgumentHelp("Import only this category (repeatable); user-group-address-lists:05 for one list.", valueName: "name"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp("Import only this category (repeatable); user-group-address-lists:05 for one list.", valueName: "name"))
     var category: [String] = []
 
-    @Option(name: .long, help: ArgumentHelp("The bundle's password, in this file's first line (R13); or set MFPBRIDGE_BUNDLE_PASSWORD.", valueName: "file"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp("The bundle's password, in this file's first line (R13); or set MFPBRIDGE_BUNDLE_PASSWORD.", valueName: "file"))
     var passwordFile: String?
 
     @Flag(name: .long, help: "Report what would change, change nothing.")
@@ -43,11 +47,14 @@ struct Import: ParsableCommand {
         let selections = try category.isEmpty ? nil : parseSelections(category)
         let bundle = try MFPBundleCodec().read(path: file, password: try Secret.bundlePassword(file: passwordFile))
         let options = PendingOptions(categories: category, bundlePasswordFile: passwordFile.map(OperationLog.absolute), confirmed: yes)
-        let arguments = device.rerunArguments("import", [OperationLog.absolute(file)] + category.flatMap { ["--category", $0] }
-            + (passwordFile.map { ["--password-file", OperationLog.absolute($0)] } ?? []) + (yes ? ["--yes"] : []),
+        let arguments = device.rerunArguments(
+            "import",
+            [OperationLog.absolute(file)] + category.flatMap { ["--category", $0] }
+                + (passwordFile.map { ["--password-file", OperationLog.absolute($0)] } ?? []) + (yes ? ["--yes"] : []),
             user: login.user, passwordFile: login.adminPasswordFile)
-        let run = SettingsImport(target: device.target(user: login.user, passwordFile: login.adminPasswordFile), bundlePath: file,
-                                 bundle: bundle, selections: selections, dryRun: dryRun, options: options, arguments: arguments)
+        let run = SettingsImport(
+            target: device.target(user: login.user, passwordFile: login.adminPasswordFile), bundlePath: file,
+            bundle: bundle, selections: selections, dryRun: dryRun, options: options, arguments: arguments)
         try ImportRendering(output: outputOptions, yes: yes).run(run)
     }
 }
@@ -60,13 +67,17 @@ struct ImportRendering {
     func run(_ run: SettingsImport) throws {
         let context = CommandContext.make(output, label: run.operation)
         let outcome = try run.run(context) { plan in
-            if !output.json { ImportReport.print(plan, title: "The \(run.operation == "rollback" ? "rollback" : "import") will:", json: false, snapshot: nil) }
+            if !output.json {
+                ImportReport.print(
+                    plan, title: "The \(run.operation == "rollback" ? "rollback" : "import") will:", json: false, snapshot: nil)
+            }
             try confirm()
         }
         switch outcome {
         case let .planned(plan):
-            ImportReport.print(plan, title: "Dry run: nothing was changed. The \(run.operation == "rollback" ? "rollback" : "import") would:",
-                               json: output.json, snapshot: nil)
+            ImportReport.print(
+                plan, title: "Dry run: nothing was changed. The \(run.operation == "rollback" ? "rollback" : "import") would:",
+                json: output.json, snapshot: nil)
         case let .applied(plan, snapshot, resumedFrom):
             ImportReport.print(plan, title: "Applied.", json: output.json, snapshot: snapshot, resumedFrom: resumedFrom)
         case let .appliedEarlier(at):
@@ -83,7 +94,8 @@ struct ImportRendering {
     func confirm() throws {
         guard !yes else { return }
         guard Syscall.isTerminal(STDIN_FILENO) else {
-            throw BridgeError(.usage, "the import overwrites settings: confirm with --yes (or run on a terminal to be asked); see the report above")
+            throw BridgeError(
+                .usage, "the import overwrites settings: confirm with --yes (or run on a terminal to be asked); see the report above")
         }
         FileHandle.standardError.write(Data("Overwrite these settings on the machine? [y/N] ".utf8))
         let answer = readLine()?.trimmingCharacters(in: .whitespaces).lowercased()

@@ -52,9 +52,10 @@ enum ImportReport {
     static func printSummary(_ plan: ImportPlan, snapshot: String?) {
         let applied = plan.categories.filter(\.applied)
         let total = { (count: (CategoryPlan) -> Int) in applied.map(count).reduce(0, +) }
-        Output.line("Applied to \(applied.count) of \(plan.categories.count) categories: \(total { $0.overwritten.count }) overwritten, "
-            + "\(total { $0.added.count }) added, \(total { $0.removed.count }) removed, \(total { $0.skipped.count }) skipped, "
-            + "\(plan.categories.count - applied.count) categories skipped (see the report above).")
+        Output.line(
+            "Applied to \(applied.count) of \(plan.categories.count) categories: \(total { $0.overwritten.count }) overwritten, "
+                + "\(total { $0.added.count }) added, \(total { $0.removed.count }) removed, \(total { $0.skipped.count }) skipped, "
+                + "\(plan.categories.count - applied.count) categories skipped (see the report above).")
         if let snapshot {
             Output.line("Snapshot of the overwritten settings: \(snapshot) (undo with `mfpbridge rollback`)")
         }

@@ -8,13 +8,13 @@ struct Inspect: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Show what a bundle (export file) holds: source machine, categories, protection.",
         discussion: """
-        Shows the bundle's header: model, series, firmware, display language, source serial number, \
-        creation time, categories with item counts and sizes, and how it is sealed. The contents are \
-        verified too (every byte, R8) when the bundle is not password-protected or its password is \
-        given; then --json also shows, per category, the SHA-256 digest of its canonical content, \
-        equal for two exports of unchanged settings. Exits 6 when the bundle is damaged or the \
-        password is wrong (R8, R13). docs/bundle-format.md describes the format.
-        """)
+            Shows the bundle's header: model, series, firmware, display language, source serial number, \
+            creation time, categories with item counts and sizes, and how it is sealed. The contents are \
+            verified too (every byte, R8) when the bundle is not password-protected or its password is \
+            given; then --json also shows, per category, the SHA-256 digest of its canonical content, \
+            equal for two exports of unchanged settings. Exits 6 when the bundle is damaged or the \
+            password is wrong (R8, R13). docs/bundle-format.md describes the format.
+            """)
 
     @Argument(help: ArgumentHelp("The bundle file.", valueName: "file"))
     var file: String
@@ -129,8 +129,9 @@ struct Inspect: ParsableCommand {
             protection: header.protection.map { Report.Protection(cipher: $0.cipher, chunkSize: $0.chunkSize, kdf: $0.kdf) },
             verified: contents != nil,
             categories: header.categories.map {
-                Report.Category(category: $0.category, name: $0.category.displayName, itemCount: $0.itemCount,
-                                byteCount: $0.byteCount, digest: digests[$0.category])
+                Report.Category(
+                    category: $0.category, name: $0.category.displayName, itemCount: $0.itemCount,
+                    byteCount: $0.byteCount, digest: digests[$0.category])
             })
     }
 
@@ -153,52 +154,59 @@ struct Inspect: ParsableCommand {
 
     private func showBoxBackup(_ backup: BoxBackupFile.Verified) throws {
         let origin = backup.origin
-        let report = BoxBackupReport(file: file, formatVersion: backup.trailer.formatVersion, model: origin.model, series: origin.series,
-                                     firmware: origin.firmware, displayLanguage: origin.language,
-                                     sourceSerialNumber: origin.serialNumber, createdAt: backup.trailer.createdAt,
-                                     documents: backup.documents, payloadSize: backup.payloadSize,
-                                     payloadChain: backup.trailer.payloadChain)
+        let report = BoxBackupReport(
+            file: file, formatVersion: backup.trailer.formatVersion, model: origin.model, series: origin.series,
+            firmware: origin.firmware, displayLanguage: origin.language,
+            sourceSerialNumber: origin.serialNumber, createdAt: backup.trailer.createdAt,
+            documents: backup.documents, payloadSize: backup.payloadSize,
+            payloadChain: backup.trailer.payloadChain)
         if json {
             Output.json(report)
             return
         }
-        Output.line("""
-        \(file): mfpbridge box backup, format version \(report.formatVersion)
-          model          \(report.model) (series \(report.series))
-          firmware       \(report.firmware)
-          language       \(report.displayLanguage)
-          source serial  \(report.sourceSerialNumber)
-          created        \(ISO8601DateFormatter().string(from: report.createdAt))
-          documents      \(report.documents), \(report.payloadSize) bytes
-          chain          \(report.payloadChain)
-        Verified: the sealed trailer and every document byte checked (R8).
-        """)
+        Output.line(
+            """
+            \(file): mfpbridge box backup, format version \(report.formatVersion)
+              model          \(report.model) (series \(report.series))
+              firmware       \(report.firmware)
+              language       \(report.displayLanguage)
+              source serial  \(report.sourceSerialNumber)
+              created        \(ISO8601DateFormatter().string(from: report.createdAt))
+              documents      \(report.documents), \(report.payloadSize) bytes
+              chain          \(report.payloadChain)
+            Verified: the sealed trailer and every document byte checked (R8).
+            """)
     }
 
     private func printText(_ report: Report) {
-        let sealing = report.protection.map {
-            "password-protected: \($0.cipher), \($0.chunkSize)-byte chunks, \($0.kdf.algorithm) N=\($0.kdf.n) r=\($0.kdf.r) p=\($0.kdf.p)"
-        } ?? "not password-protected: SHA-256 manifest"
+        let sealing =
+            report.protection.map {
+                "password-protected: \($0.cipher), \($0.chunkSize)-byte chunks, \($0.kdf.algorithm) N=\($0.kdf.n) r=\($0.kdf.r) p=\($0.kdf.p)"
+            } ?? "not password-protected: SHA-256 manifest"
         let created = ISO8601DateFormatter().string(from: report.createdAt)
-        Output.line("""
-        \(report.file): mfpbridge bundle, format version \(report.formatVersion)
-          model          \(report.model) (series \(report.series))
-          firmware       \(report.firmware)
-          language       \(report.displayLanguage)
-          source serial  \(report.sourceSerialNumber)
-          created        \(created)
-          sealed         \(sealing)
-        """)
+        Output.line(
+            """
+            \(report.file): mfpbridge bundle, format version \(report.formatVersion)
+              model          \(report.model) (series \(report.series))
+              firmware       \(report.firmware)
+              language       \(report.displayLanguage)
+              source serial  \(report.sourceSerialNumber)
+              created        \(created)
+              sealed         \(sealing)
+            """)
         Output.line("Categories (\(report.categories.count)):")
         let width = report.categories.map(\.category.rawValue.count).max() ?? 0
         for category in report.categories {
             let name = category.category.rawValue.padding(toLength: width, withPad: " ", startingAt: 0)
-            Output.line("  \(name)  \(category.itemCount) item\(category.itemCount == 1 ? "" : "s"), \(category.byteCount) bytes  \(category.name)")
+            Output.line(
+                "  \(name)  \(category.itemCount) item\(category.itemCount == 1 ? "" : "s"), \(category.byteCount) bytes  \(category.name)")
         }
         if report.verified {
             Output.line("Verified: every byte checked (R8\(report.passwordProtected ? ", R13" : "")). --json shows each category's digest.")
         } else if report.passwordProtected {
-            Output.line("Contents not checked: give the password (--password-file FILE or \(BundlePasswordOptions.environmentVariable)) to verify them and see their digests.")
+            Output.line(
+                "Contents not checked: give the password (--password-file FILE or \(BundlePasswordOptions.environmentVariable)) to verify them and see their digests."
+            )
         }
     }
 }

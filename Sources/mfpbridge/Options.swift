@@ -18,15 +18,18 @@ struct LoginOptions: ParsableArguments {
     @Option(name: .long, help: "The administrator account (R1).")
     var user = "Administrator"
 
-    @Option(name: .long, help: ArgumentHelp(
-        "A file whose first line is the administrator password.",
-        discussion: "Otherwise the password comes from MFPBRIDGE_PASSWORD, or a prompt without echo. Never from the command line.",
-        valueName: "file"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "A file whose first line is the administrator password.",
+            discussion: "Otherwise the password comes from MFPBRIDGE_PASSWORD, or a prompt without echo. Never from the command line.",
+            valueName: "file"))
     var passwordFile: String?
 
     func password() throws(BridgeError) -> String {
-        try Secret.read(file: passwordFile, environment: "MFPBRIDGE_PASSWORD", prompt: "Administrator password for \(user): ",
-                        missing: "no administrator password: give --password-file FILE, set MFPBRIDGE_PASSWORD, or run on a terminal to be asked")
+        try Secret.read(
+            file: passwordFile, environment: "MFPBRIDGE_PASSWORD", prompt: "Administrator password for \(user): ",
+            missing: "no administrator password: give --password-file FILE, set MFPBRIDGE_PASSWORD, or run on a terminal to be asked")
     }
 }
 
@@ -44,15 +47,18 @@ struct AdminLoginOptions: ParsableArguments {
     @Option(name: .long, help: "The administrator account (R1).")
     var user = "Administrator"
 
-    @Option(name: .long, help: ArgumentHelp(
-        "A file whose first line is the administrator password.",
-        discussion: "Otherwise MFPBRIDGE_PASSWORD, or a prompt without echo. Never from the command line.",
-        valueName: "file"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "A file whose first line is the administrator password.",
+            discussion: "Otherwise MFPBRIDGE_PASSWORD, or a prompt without echo. Never from the command line.",
+            valueName: "file"))
     var adminPasswordFile: String?
 
     func password() throws(BridgeError) -> String {
-        try Secret.read(file: adminPasswordFile, environment: "MFPBRIDGE_PASSWORD", prompt: "Administrator password for \(user): ",
-                        missing: "no administrator password: give --admin-password-file FILE, set MFPBRIDGE_PASSWORD, or run on a terminal to be asked")
+        try Secret.read(
+            file: adminPasswordFile, environment: "MFPBRIDGE_PASSWORD", prompt: "Administrator password for \(user): ",
+            missing: "no administrator password: give --admin-password-file FILE, set MFPBRIDGE_PASSWORD, or run on a terminal to be asked")
     }
 }
 
@@ -65,8 +71,10 @@ enum Secret {
         if let file {
             try checkPasswordFile(file)
             guard let data = FileManager.default.contents(atPath: file) else {
-                let code = errno   // what Foundation's read left
-                throw BridgeError(.usage, "cannot read the password file \(file): \(SystemError.reason(code).lowercased()) (\(FileSystemError.symbol(code)))")
+                let code = errno // what Foundation's read left
+                throw BridgeError(
+                    .usage,
+                    "cannot read the password file \(file): \(SystemError.reason(code).lowercased()) (\(FileSystemError.symbol(code)))")
             }
             // The first line, without its end ("\n" or "\r\n").
             var line = Array(data.prefix { $0 != 0x0A })
@@ -90,7 +98,7 @@ enum Secret {
         let info: stat
         do throws(SystemError) {
             info = try Syscall.stat(file)
-        } catch where error.errno == ENOENT || error.errno == ENOTDIR {
+        } catch  where error.errno == ENOENT || error.errno == ENOTDIR {
             throw BridgeError(.usage, "no password file at \(file): check the file name")
         } catch {
             throw BridgeError(.usage, "cannot read the password file \(file): \(error.reason.lowercased()) (\(error.symbol))")

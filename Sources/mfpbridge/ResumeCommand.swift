@@ -9,20 +9,22 @@ struct Resume: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Continue interrupted operations, list them, or drop one.",
         discussion: """
-        Every export, import, box backup and box restore that was interrupted (exit 8), lost its \
-        machine (exit 3) or stopped on a local problem that left a part file is remembered in \
-        DATA/pending/ with the machine it reached. `resume` runs each again, in this process, as it was \
-        asked; each continues from its last checkpoint, and only on the machine it started on (another \
-        machine at the same address is refused, naming both). Passwords are never remembered: the \
-        administrator password comes from the password file given originally (its path is \
-        remembered), MFPBRIDGE_PASSWORD, or a prompt. Settings imports ask for confirmation again \
-        unless they were started with --yes. Exit status: the worst of the operations'.
-        """)
+            Every export, import, box backup and box restore that was interrupted (exit 8), lost its \
+            machine (exit 3) or stopped on a local problem that left a part file is remembered in \
+            DATA/pending/ with the machine it reached. `resume` runs each again, in this process, as it was \
+            asked; each continues from its last checkpoint, and only on the machine it started on (another \
+            machine at the same address is refused, naming both). Passwords are never remembered: the \
+            administrator password comes from the password file given originally (its path is \
+            remembered), MFPBRIDGE_PASSWORD, or a prompt. Settings imports ask for confirmation again \
+            unless they were started with --yes. Exit status: the worst of the operations'.
+            """)
 
     @Flag(name: .long, help: "Only list the interrupted operations (with --json: as JSON).")
     var list = false
 
-    @Option(name: .long, help: ArgumentHelp("Drop this interrupted operation and the partial files it left (its id from --list).", valueName: "id"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp("Drop this interrupted operation and the partial files it left (its id from --list).", valueName: "id"))
     var discard: String?
 
     @OptionGroup var outputOptions: OutputOptions
@@ -49,12 +51,13 @@ struct Resume: ParsableCommand {
             return
         }
         let outputOptions = self.outputOptions
-        let resumer = Resumer(context: CommandContext.make(outputOptions, label: "resume"),
-                              bundlePassword: { file in try Secret.bundlePassword(file: file) },
-                              confirmImport: { plan in
-                                  ImportReport.print(plan, title: "The import will:", json: false, snapshot: nil)
-                                  try ImportRendering(output: outputOptions, yes: false).confirm()
-                              })
+        let resumer = Resumer(
+            context: CommandContext.make(outputOptions, label: "resume"),
+            bundlePassword: { file in try Secret.bundlePassword(file: file) },
+            confirmImport: { plan in
+                ImportReport.print(plan, title: "The import will:", json: false, snapshot: nil)
+                try ImportRendering(output: outputOptions, yes: false).confirm()
+            })
         var worst: Int32 = 0
         for record in pending {
             Output.line("Resuming \(record.id): mfpbridge \(record.arguments.joined(separator: " "))")
@@ -75,7 +78,8 @@ struct Resume: ParsableCommand {
     static func describe(_ outcome: Resumer.Outcome) -> String {
         switch outcome {
         case let .exported(result):
-            "Exported from \(result.origin.model) (\(result.origin.serialNumber))" + (result.resumedFrom > 0 ? ", resumed at byte \(result.resumedFrom)." : ".")
+            "Exported from \(result.origin.model) (\(result.origin.serialNumber))"
+                + (result.resumedFrom > 0 ? ", resumed at byte \(result.resumedFrom)." : ".")
         case .imported(.planned):
             "Planned; nothing was changed."
         case let .imported(.applied(_, snapshot, resumedFrom)):
@@ -88,7 +92,8 @@ struct Resume: ParsableCommand {
         case let .restored(result):
             switch result.outcome {
             case let .applied(stream):
-                "Restored the box documents onto \(result.model)" + (stream.resumedFrom > 0 ? ", resumed at byte \(stream.resumedFrom)." : ".")
+                "Restored the box documents onto \(result.model)"
+                    + (stream.resumedFrom > 0 ? ", resumed at byte \(stream.resumedFrom)." : ".")
             case .alreadyApplied:
                 "The machine already holds exactly these box documents: nothing was sent again."
             }
@@ -105,9 +110,11 @@ struct Resume: ParsableCommand {
             removed.append(path)
         }
         store.finish(record)
-        Output.line("Dropped \(record.operation) \(id) (\(record.address))" + (removed.isEmpty ? "." : "; removed \(removed.joined(separator: ", ")).")
-            + (record.operation.contains("restore") || record.operation == "import"
-               ? " The machine keeps what it had; anything it received of the transfer is dropped by the next transfer." : ""))
+        Output.line(
+            "Dropped \(record.operation) \(id) (\(record.address))"
+                + (removed.isEmpty ? "." : "; removed \(removed.joined(separator: ", ")).")
+                + (record.operation.contains("restore") || record.operation == "import"
+                    ? " The machine keeps what it had; anything it received of the transfer is dropped by the next transfer." : ""))
     }
 
     /// One record as `--list` shows it.
@@ -141,8 +148,12 @@ struct Resume: ParsableCommand {
         }
 
         var text: String {
-            var lines = ["\(id)  \(operation) on \(machine.map(\.description) ?? address) at \(address), since \(startedAt.formatted(.iso8601))"]
-            if outcomeUnknown { lines.append("    the machine was asked to apply it and did not answer: the next run asks it what happened") }
+            var lines = [
+                "\(id)  \(operation) on \(machine.map(\.description) ?? address) at \(address), since \(startedAt.formatted(.iso8601))"
+            ]
+            if outcomeUnknown {
+                lines.append("    the machine was asked to apply it and did not answer: the next run asks it what happened")
+            }
             if let lastError { lines.append("    stopped: \(lastError)") }
             for (path, size) in partialFiles.sorted(by: { $0.key < $1.key }) { lines.append("    kept: \(path) (\(size) bytes)") }
             lines.append("    run again: \(command)   or drop it: mfpbridge resume --discard \(id)")
@@ -159,7 +170,9 @@ struct Resume: ParsableCommand {
             case "box-restore":
                 return serial.map { [workspace.boxRestoreJournal(serialNumber: $0)] } ?? []
             case "export":
-                return serial.map { ["\(workspace.pendingFolder)/\($0).settings-export.part", "\(workspace.pendingFolder)/\($0).settings-export.part.ckpt"] } ?? []
+                return serial.map {
+                    ["\(workspace.pendingFolder)/\($0).settings-export.part", "\(workspace.pendingFolder)/\($0).settings-export.part.ckpt"]
+                } ?? []
             default:
                 return []
             }

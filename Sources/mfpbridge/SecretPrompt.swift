@@ -1,6 +1,6 @@
 import BridgeSystem
 import Foundation
-import Glibc   // termios flags and O_* constants only; the calls go through BridgeSystem
+import Glibc // termios flags and O_* constants only; the calls go through BridgeSystem
 
 /// Reads a password from the controlling terminal with echo off; `nil` when there is none.
 enum SecretPrompt {
@@ -18,7 +18,7 @@ enum SecretPrompt {
         while let byte = try? Syscall.read(fd, maxBytes: 1), byte.count == 1, byte[0] != 0x0A {
             bytes += byte
         }
-        _ = consume terminal   // closed only now, after the settings are restored
+        _ = consume terminal // closed only now, after the settings are restored
         return String(decoding: bytes, as: UTF8.self)
     }
 }

@@ -8,10 +8,10 @@ struct Status: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Show a machine's state and whether an import/export may start now.",
         discussion: """
-        Logs in as administrator (R1), then shows model, firmware, display language, sync state, \
-        active jobs, error code and power state, and names every blocker of rule R5. \
-        Exits 0 when an import/export may start, 4 when something blocks it, 5 on a login failure.
-        """)
+            Logs in as administrator (R1), then shows model, firmware, display language, sync state, \
+            active jobs, error code and power state, and names every blocker of rule R5. \
+            Exits 0 when an import/export may start, 4 when something blocks it, 5 on a login failure.
+            """)
 
     @OptionGroup var device: DeviceOptions
     @OptionGroup var login: LoginOptions
@@ -63,18 +63,20 @@ struct Status: ParsableCommand {
 
     func run() throws {
         let logger = output.makeLogger("mfpbridge.status")
-        let connection = try DeviceConnection.open(device.target(user: login.user, passwordFile: login.passwordFile),
-                                                   password: CommandContext.password(option: "--password-file"), logger: logger)
+        let connection = try DeviceConnection.open(
+            device.target(user: login.user, passwordFile: login.passwordFile),
+            password: CommandContext.password(option: "--password-file"), logger: logger)
         defer { connection.close() }
         // R5 on the machine's state, wherever it comes from (here the wire protocol).
         let (status, blockers) = try ImportExportPreflight.check(connection.session)
-        let report = Report(address: device.device, model: status.model, series: status.series,
-                            firmware: status.firmware, serialNumber: status.serialNumber, language: status.language,
-                            power: status.power, errorCode: status.errorCode?.rawValue, activeJobs: status.activeJobs,
-                            sync: status.sync, securityPolicyPasswordSet: status.securityPolicyPasswordSet,
-                            importExportInProgress: status.importExportInProgress,
-                            canImportExport: blockers.isEmpty, blockers: blockers,
-                            limitations: ImportExportPreflight.limitations(for: status))
+        let report = Report(
+            address: device.device, model: status.model, series: status.series,
+            firmware: status.firmware, serialNumber: status.serialNumber, language: status.language,
+            power: status.power, errorCode: status.errorCode?.rawValue, activeJobs: status.activeJobs,
+            sync: status.sync, securityPolicyPasswordSet: status.securityPolicyPasswordSet,
+            importExportInProgress: status.importExportInProgress,
+            canImportExport: blockers.isEmpty, blockers: blockers,
+            limitations: ImportExportPreflight.limitations(for: status))
         if output.json {
             Output.json(report)
         } else {
@@ -86,21 +88,24 @@ struct Status: ParsableCommand {
     }
 
     private func printText(_ report: Report) {
-        let jobs = report.activeJobs.isEmpty ? "none"
+        let jobs =
+            report.activeJobs.isEmpty
+            ? "none"
             : report.activeJobs.map { "\($0.id) \($0.function.rawValue)" }.joined(separator: ", ")
         var sync = "\(report.sync.role.rawValue), \(report.sync.state.rawValue)"
         if let destination = report.sync.connectionDestination { sync += ", destination \(destination)" }
-        Output.line("""
-        \(report.model) (series \(report.series)) at \(report.address)
-          serial number  \(report.serialNumber)
-          firmware       \(report.firmware)
-          language       \(report.language)
-          power          \(report.power.rawValue)
-          error code     \(report.errorCode ?? "none")
-          active jobs    \(jobs)
-          settings sync  \(sync)
-          policy pwd     \(report.securityPolicyPasswordSet ? "set" : "not set")
-        """)
+        Output.line(
+            """
+            \(report.model) (series \(report.series)) at \(report.address)
+              serial number  \(report.serialNumber)
+              firmware       \(report.firmware)
+              language       \(report.language)
+              power          \(report.power.rawValue)
+              error code     \(report.errorCode ?? "none")
+              active jobs    \(jobs)
+              settings sync  \(sync)
+              policy pwd     \(report.securityPolicyPasswordSet ? "set" : "not set")
+            """)
         for limitation in report.limitations {
             Output.line("  note: \(limitation.rule.rawValue) \(limitation.message)")
         }

@@ -8,12 +8,12 @@ struct Watch: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Print USB machines as they are plugged in and unplugged.",
         discussion: """
-        Lists the machines present (`present`), then prints one line per arrival (`add`) or \
-        departure (`remove`) of a USB device on the allow-list (the mfpbridge vendor id, the device \
-        profiles and the quirks file), from udev events. Other USB devices are ignored and never \
-        opened. With --json, one JSON object per line. Runs until interrupted, or until --count \
-        events were printed.
-        """)
+            Lists the machines present (`present`), then prints one line per arrival (`add`) or \
+            departure (`remove`) of a USB device on the allow-list (the mfpbridge vendor id, the device \
+            profiles and the quirks file), from udev events. Other USB devices are ignored and never \
+            opened. With --json, one JSON object per line. Runs until interrupted, or until --count \
+            events were printed.
+            """)
 
     @Option(name: .long, help: ArgumentHelp("Where the device profiles are (for model names).", valueName: "dir"))
     var profiles: String?
@@ -73,17 +73,19 @@ struct Watch: ParsableCommand {
     }
 
     private func print(_ event: USBHotplugEvent) {
-        let line = Line(event: event.action.rawValue, address: event.address, busPath: event.busPath,
-                        vendorID: event.vendorID.map(USBAllowListLoader.hex4), productID: event.productID.map(USBAllowListLoader.hex4),
-                        serialNumber: event.serial, model: event.model, devnode: event.devnode)
+        let line = Line(
+            event: event.action.rawValue, address: event.address, busPath: event.busPath,
+            vendorID: event.vendorID.map(USBAllowListLoader.hex4), productID: event.productID.map(USBAllowListLoader.hex4),
+            serialNumber: event.serial, model: event.model, devnode: event.devnode)
         if output.json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
             Output.line(String(decoding: (try? encoder.encode(line)) ?? Data(), as: UTF8.self))
         } else {
             let ids = [line.vendorID, line.productID].compactMap { $0 }.joined(separator: ":")
-            Output.line("\(line.event)  \(line.address)  \(ids)  \(line.model ?? "")  at \(line.busPath)"
-                        + (line.devnode.map { " (\($0))" } ?? ""))
+            Output.line(
+                "\(line.event)  \(line.address)  \(ids)  \(line.model ?? "")  at \(line.busPath)"
+                    + (line.devnode.map { " (\($0))" } ?? ""))
         }
     }
 }
@@ -99,11 +101,12 @@ enum USBAllowListLoader {
                 guard let profile = try? catalog.load(name) else { continue }
                 for interface in profile.usb.interfaces
                 where interface.interfaceClass == 0xFF && interface.bulkIn != nil && interface.bulkOut != nil {
-                    fromProfiles.append(USBAllowList.Entry(
-                        vendorID: profile.usb.vendorID, productID: profile.usb.productID,
-                        interfaceClass: interface.interfaceClass, subclass: interface.subclass,
-                        interfaceProtocol: interface.interfaceProtocol, interfaceNumber: interface.number,
-                        model: profile.model, source: "profile \(name)"))
+                    fromProfiles.append(
+                        USBAllowList.Entry(
+                            vendorID: profile.usb.vendorID, productID: profile.usb.productID,
+                            interfaceClass: interface.interfaceClass, subclass: interface.subclass,
+                            interfaceProtocol: interface.interfaceProtocol, interfaceNumber: interface.number,
+                            model: profile.model, source: "profile \(name)"))
                 }
             }
         }

@@ -1,8 +1,9 @@
+import BridgeSystem
 import Foundation
 import Glibc
 import Testing
+
 @testable import BridgeLink
-import BridgeSystem
 
 @Suite struct LinkErrorMappingTests {
     @Test func errnoMapsToLinkErrors() {

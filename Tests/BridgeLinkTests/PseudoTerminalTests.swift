@@ -1,9 +1,10 @@
+import BridgeSystem
+import BridgeWire
 import Foundation
 import Glibc
 import Testing
+
 @testable import BridgeLink
-import BridgeSystem
-import BridgeWire
 
 /// Serial links on real pseudo-terminals: the kernel's tty layer and termios, no mocks.
 @Suite struct PseudoTerminalTests {
@@ -161,7 +162,7 @@ import BridgeWire
             host.close()
             // No host now: the master neither fails nor sees an end of file.
             #expect(try device.receive(maxBytes: 16, timeout: .milliseconds(30)) == [])
-            try device.send([0x99])   // lands in the slave's queue; the next open flushes it
+            try device.send([0x99]) // lands in the slave's queue; the next open flushes it
         }
     }
 
@@ -170,12 +171,13 @@ import BridgeWire
         defer { device.close() }
         let host = try SerialLink.open(path: device.slavePath)
         defer { host.close() }
-        let measured = try #require(Worker { () -> (Result<[UInt8], LinkError>, Duration, Duration) in
-            let cpuBefore = threadCPUTime()
-            let wallBefore = ContinuousClock.now
-            let result = Result { () throws(LinkError) in try host.receive(maxBytes: 10, timeout: .milliseconds(300)) }
-            return (result, ContinuousClock.now - wallBefore, threadCPUTime() - cpuBefore)
-        }.join())
+        let measured = try #require(
+            Worker { () -> (Result<[UInt8], LinkError>, Duration, Duration) in
+                let cpuBefore = threadCPUTime()
+                let wallBefore = ContinuousClock.now
+                let result = Result { () throws(LinkError) in try host.receive(maxBytes: 10, timeout: .milliseconds(300)) }
+                return (result, ContinuousClock.now - wallBefore, threadCPUTime() - cpuBefore)
+            }.join())
         #expect(try measured.0.get() == [])
         #expect(measured.1 >= .milliseconds(290))
         // A spinning loop would burn ~300 ms of CPU; poll burns next to nothing.
@@ -195,9 +197,9 @@ import BridgeWire
             }
             Thread.sleep(forTimeInterval: 0.1)
             link.close()
-            link.close()   // idempotent
+            link.close() // idempotent
             let outcome = try #require(blocked.join(timeout: .seconds(5)))
-            #expect(outcome.0?.code == .closed, "\(link.address)")   // woken: the join's 5 s is under the receive's 10 s
+            #expect(outcome.0?.code == .closed, "\(link.address)") // woken: the join's 5 s is under the receive's 10 s
             #expect(linkError { try link.send([1]) }?.code == .closed)
         }
     }

@@ -1,9 +1,10 @@
+import BridgeSystem
+import BridgeWire
 import Foundation
 import Glibc
 import Testing
+
 @testable import BridgeLink
-import BridgeSystem
-import BridgeWire
 
 @Suite struct SocketLinkTests {
     @Test func pairRoundTrip() throws {

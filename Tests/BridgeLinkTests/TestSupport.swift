@@ -2,6 +2,7 @@ import Foundation
 import Glibc
 import Synchronization
 import Testing
+
 @testable import BridgeLink
 
 /// Runs `body` on its own thread (not the test's cooperative pool, which blocking I/O would
@@ -58,7 +59,7 @@ func linkError(_ body: () throws -> Void) -> LinkError? {
 func patternBytes(_ count: Int, seed: UInt64) -> [UInt8] {
     var state = seed | 1
     return (0..<count).map { _ in
-        state = state &* 6364136223846793005 &+ 1442695040888963407
+        state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
         return UInt8(truncatingIfNeeded: state >> 56)
     }
 }

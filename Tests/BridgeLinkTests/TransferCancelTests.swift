@@ -3,6 +3,7 @@ import BridgeWire
 import Foundation
 import Glibc
 import Testing
+
 @testable import BridgeLink
 
 /// A side whose own file fails (a full disk, a pulled stick, an unreadable source) cancels the
@@ -19,7 +20,9 @@ struct TransferCancelTests {
             self.failAt = failAt
         }
         func write(_ bytes: UnsafeRawBufferPointer, at offset: UInt64) throws(FileSystemError) {
-            guard offset + UInt64(bytes.count) < failAt else { throw FileSystemError(operation: "write", path: part.partPath, errno: ENOSPC) }
+            guard offset + UInt64(bytes.count) < failAt else {
+                throw FileSystemError(operation: "write", path: part.partPath, errno: ENOSPC)
+            }
             try part.write(bytes, at: offset)
         }
         func read(at offset: UInt64, count: Int) throws(FileSystemError) -> [UInt8] { try part.read(at: offset, count: count) }
@@ -36,7 +39,8 @@ struct TransferCancelTests {
         var chainIndex: BlockChainIndex? { nil }
         func read(at offset: UInt64, into buffer: UnsafeMutableRawBufferPointer) throws(StreamError) {
             guard offset + UInt64(buffer.count) < failAt else {
-                throw StreamError(code: .file, message: "test: read failed", fileError: FileSystemError(operation: "read", path: "source", errno: EIO))
+                throw StreamError(
+                    code: .file, message: "test: read failed", fileError: FileSystemError(operation: "read", path: "source", errno: EIO))
             }
             for i in 0..<buffer.count { buffer[i] = UInt8(truncatingIfNeeded: offset &+ UInt64(i)) }
         }
@@ -57,8 +61,9 @@ struct TransferCancelTests {
                 return error
             }
         }
-        let sender = StreamSender(channel: FrameChannel(link: a), streamID: 3, transferID: 9, source: source, journal: nil,
-                                  configuration: configuration, recomputeFromSource: true)
+        let sender = StreamSender(
+            channel: FrameChannel(link: a), streamID: 3, transferID: 9, source: source, journal: nil,
+            configuration: configuration, recomputeFromSource: true)
         let sent: StreamError?
         do throws(StreamError) {
             _ = try sender.run()
@@ -78,8 +83,9 @@ struct TransferCancelTests {
         let outcome = try run(source: BytesSource([UInt8](repeating: 5, count: 4 << 20)), sink: sink)
         #expect(outcome.received?.code == .file)
         #expect(outcome.sent?.code == .cancelled, "\(String(describing: outcome.sent))")
-        #expect(outcome.sent?.message.contains("No space left") == true || outcome.sent?.message.contains("ENOSPC") == true
-                    || outcome.sent?.message.contains("full") == true, "\(String(describing: outcome.sent))")
+        #expect(
+            outcome.sent?.message.contains("No space left") == true || outcome.sent?.message.contains("ENOSPC") == true
+                || outcome.sent?.message.contains("full") == true, "\(String(describing: outcome.sent))")
     }
 
     @Test("A sender whose source fails cancels: the receiver stops with .cancelled and keeps what it made durable")

@@ -2,6 +2,7 @@ import BridgeTransfer
 import BridgeWire
 import Foundation
 import Testing
+
 @testable import BridgeLink
 
 /// A sender whose source brings its block index hashes nothing while it sends; the receiver still
@@ -14,7 +15,7 @@ import Testing
         let bytes = source.bytes()
         let (index, chain) = try BlockChainIndex.of(source)
         #expect(chain == StreamChain.hash(of: bytes))
-        #expect(index.count == 4)   // blocks 0...3 start within the stream
+        #expect(index.count == 4) // blocks 0...3 start within the stream
         for offset: UInt64 in [0, 1, 4095, 1 << 20, (1 << 20) + 1, (2 << 20) - 1, 3 << 20, size] {
             let point = try #require(try index.point(at: offset, of: source))
             #expect(point.hash == StreamChain.hash(of: Array(bytes[0..<Int(offset)])), "offset \(offset)")

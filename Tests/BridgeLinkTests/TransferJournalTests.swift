@@ -1,8 +1,8 @@
 import BridgeTransfer
 import BridgeWire
-import MFPTestTools
 import Foundation
 import Glibc
+import MFPTestTools
 import Testing
 
 /// The hash chain, the journal's records and replay, and the resume rule: no link involved.
@@ -13,7 +13,9 @@ import Testing
     @Test func chainMatchesTheDocumentedVectors() {
         #expect(StreamChain.hash(of: []).description == String(repeating: "0", count: 64))
         #expect(StreamChain.hash(of: Array("abc".utf8)).description == "92ed8ecd8472e2078a3f1e49acd8335f3cc8f168de992ed9abfea46b04f47c73")
-        #expect(StreamChain.hash(of: Array(Self.pattern[..<(1 << 20)])).description == "a24dda8fb433d67c817474d9623570574216bd622668da451b1e3c72a2921631")
+        #expect(
+            StreamChain.hash(of: Array(Self.pattern[..<(1 << 20)])).description
+                == "a24dda8fb433d67c817474d9623570574216bd622668da451b1e3c72a2921631")
         #expect(StreamChain.hash(of: Self.pattern).description == "72aea58a190c14eecc1b495fa80cd427dc7eb7f1ff3eaffea556c1916eb8b3ad")
     }
 
@@ -54,8 +56,9 @@ import Testing
     @Test func recordLayoutIsFixed() throws {
         let hash = try #require(ChainHash([UInt8](repeating: 0xAB, count: 32)))
         let base = try #require(ChainHash([UInt8](repeating: 0xCD, count: 32)))
-        let record = TransferRecord(transferID: 0x1122_3344_5566_7788, point: ChainPoint(offset: 0x0102_0304, hash: hash, base: base),
-                                    totalSize: nil, time: 1_700_000_000_000_000_000)
+        let record = TransferRecord(
+            transferID: 0x1122_3344_5566_7788, point: ChainPoint(offset: 0x0102_0304, hash: hash, base: base),
+            totalSize: nil, time: 1_700_000_000_000_000_000)
         let bytes = record.encoded()
         #expect(bytes.count == 128)
         #expect(Array(bytes[0..<8]) == [0x4D, 0x42, 0x43, 0x4B, 0x01, 0x00, 0x00, 0x00])
@@ -163,11 +166,13 @@ import Testing
         #expect(decide([Self.point(300, 3)], size: 250).refused == [.init(offset: 300, reason: .pastEnd)])
         #expect(decide([]).point == .start)
         // Recomputing from the source stands in for a missing record, and can refuse too.
-        let recomputed = ResumePlanner.decide(offer: [(400, Self.point(400, 4).hash)], journal: journal, sourceSize: 1000,
-                                              recompute: { Self.point($0, 4) })
+        let recomputed = ResumePlanner.decide(
+            offer: [(400, Self.point(400, 4).hash)], journal: journal, sourceSize: 1000,
+            recompute: { Self.point($0, 4) })
         #expect(recomputed.kind == .continueLatest && recomputed.point.offset == 400)
-        let refused = ResumePlanner.decide(offer: [(400, Self.point(400, 4).hash)], journal: journal, sourceSize: 1000,
-                                           recompute: { Self.point($0, 5) })
+        let refused = ResumePlanner.decide(
+            offer: [(400, Self.point(400, 4).hash)], journal: journal, sourceSize: 1000,
+            recompute: { Self.point($0, 5) })
         #expect(refused.kind == .restart && refused.refused == [.init(offset: 400, reason: .hashMismatch)])
     }
 

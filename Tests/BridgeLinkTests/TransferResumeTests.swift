@@ -1,9 +1,10 @@
 import BridgeTransfer
 import BridgeWire
-import MFPTestTools
 import Foundation
 import Glibc
+import MFPTestTools
 import Testing
+
 @testable import BridgeLink
 
 /// Transfers cut at seeded random points and resumed from the journal and the part's sidecar.
@@ -18,10 +19,11 @@ import Testing
     /// last record; run 2 starts from what is on disk and must end byte-identical.
     static func interruptThenResume(kind: TransferLinkKind, seed: UInt64) throws -> Trial {
         var rng = SplitMix64(seed: seed &* 0x51 &+ 7)
-        let size: UInt64 = switch kind {
-        case .socket: UInt64(1 << 20) + rng.next() % UInt64(2 << 20)
-        case .pty: UInt64(48 << 10) + rng.next() % UInt64(96 << 10)
-        }
+        let size: UInt64 =
+            switch kind {
+            case .socket: UInt64(1 << 20) + rng.next() % UInt64(2 << 20)
+            case .pty: UInt64(48 << 10) + rng.next() % UInt64(96 << 10)
+            }
         let cut = 1 + rng.next() % (size - 1)
         let loseTail = rng.chance(1, in: 2)
         let dropJournalRecord = rng.chance(1, in: 4)
@@ -42,11 +44,13 @@ import Testing
         }
         let durable = (try PartFile.open(path: path)).checkpoints().last?.point.offset ?? 0
         if loseTail, let attributes = try? FileManager.default.attributesOfItem(atPath: path + ".part"),
-           let length = (attributes[.size] as? NSNumber)?.uint64Value, length > durable {
+            let length = (attributes[.size] as? NSNumber)?.uint64Value, length > durable
+        {
             #expect(truncate(path + ".part", off_t(durable + rng.next() % (length - durable + 1))) == 0)
         }
         if dropJournalRecord, let attributes = try? FileManager.default.attributesOfItem(atPath: journalPath),
-           let length = (attributes[.size] as? NSNumber)?.uint64Value, length >= 128 {
+            let length = (attributes[.size] as? NSNumber)?.uint64Value, length >= 128
+        {
             #expect(truncate(journalPath, off_t(length - 128)) == 0)
         }
 

@@ -2,6 +2,7 @@ import BridgeTransfer
 import BridgeWire
 import Foundation
 import Testing
+
 @testable import BridgeLink
 
 /// The streaming engine end to end over socket pairs and real ptys.
@@ -37,10 +38,11 @@ import Testing
         defer { close() }
         let chunk = kind == .socket ? 16 << 10 : 1 << 10
         let size = kind == .socket ? 1 << 20 : 96 << 10
-        let window = UInt64(chunk * 3 + 100)   // not a multiple of the chunk: partial chunks at the limit
+        let window = UInt64(chunk * 3 + 100) // not a multiple of the chunk: partial chunks at the limit
         let source = GeneratedSource(size: UInt64(size), seed: 5)
         let configuration = StreamConfiguration(chunkSize: chunk, window: window, stallTimeout: .seconds(10))
-        let sender = StreamSender(channel: senderChannel, streamID: 9, transferID: 1, source: source, journal: nil, configuration: configuration)
+        let sender = StreamSender(
+            channel: senderChannel, streamID: 9, transferID: 1, source: source, journal: nil, configuration: configuration)
         let sending = Worker { Result { () throws(StreamError) in try sender.run() } }
 
         try spy.send(StreamWire.frame(.offer(window: window, candidates: [.init(offset: 0, hash: .zero)]), stream: 9))
@@ -81,8 +83,9 @@ import Testing
         let chunk = kind == .socket ? 32 << 10 : 2 << 10
         let size = kind == .socket ? 2 << 20 : 128 << 10
         let sink = InstrumentedSink(part: try PartFile.open(path: folder + "/p"), slowSync: .milliseconds(5))
-        let configuration = StreamConfiguration(chunkSize: chunk, window: UInt64(size), checkpointBytes: UInt64(chunk * 4),
-                                                checkpointInterval: nil, stallTimeout: .seconds(10))
+        let configuration = StreamConfiguration(
+            chunkSize: chunk, window: UInt64(size), checkpointBytes: UInt64(chunk * 4),
+            checkpointInterval: nil, stallTimeout: .seconds(10))
         let receiver = StreamReceiver(channel: receiverChannel, streamID: 4, sink: sink, configuration: configuration)
         let receiving = Worker { Result { () throws(StreamError) in try receiver.run() } }
 

@@ -4,6 +4,7 @@ import Foundation
 import Glibc
 import Synchronization
 import Testing
+
 @testable import BridgeLink
 
 /// The two kinds of link the transfer tests run on.
@@ -15,11 +16,21 @@ enum TransferLinkKind: String, CaseIterable, Sendable {
         switch self {
         case .socket:
             let (a, b) = try SocketLink.pair()
-            return (FrameChannel(link: a), FrameChannel(link: b), { a.close(); b.close() })
+            return (
+                FrameChannel(link: a), FrameChannel(link: b),
+                {
+                    a.close(); b.close()
+                }
+            )
         case .pty:
             let device = try PseudoTerminal.open()
             let host = try SerialLink.open(path: device.slavePath)
-            return (FrameChannel(link: host), FrameChannel(link: device), { host.close(); device.close() })
+            return (
+                FrameChannel(link: host), FrameChannel(link: device),
+                {
+                    host.close(); device.close()
+                }
+            )
         }
     }
 
@@ -27,11 +38,13 @@ enum TransferLinkKind: String, CaseIterable, Sendable {
     var configuration: StreamConfiguration {
         switch self {
         case .socket:
-            StreamConfiguration(chunkSize: 64 << 10, window: 512 << 10, checkpointBytes: 192 << 10,
-                                checkpointInterval: nil, retransmitAfter: .milliseconds(500), stallTimeout: .seconds(10))
+            StreamConfiguration(
+                chunkSize: 64 << 10, window: 512 << 10, checkpointBytes: 192 << 10,
+                checkpointInterval: nil, retransmitAfter: .milliseconds(500), stallTimeout: .seconds(10))
         case .pty:
-            StreamConfiguration(chunkSize: 4 << 10, window: 64 << 10, checkpointBytes: 16 << 10,
-                                checkpointInterval: nil, retransmitAfter: .milliseconds(500), stallTimeout: .seconds(10))
+            StreamConfiguration(
+                chunkSize: 4 << 10, window: 64 << 10, checkpointBytes: 16 << 10,
+                checkpointInterval: nil, retransmitAfter: .milliseconds(500), stallTimeout: .seconds(10))
         }
     }
 }
@@ -63,10 +76,11 @@ func transfer(
     whileRunning?(close)
     let receiver = StreamReceiver(channel: receiverChannel, streamID: 3, sink: sink, transferID: transferID, configuration: configuration)
     let receiving = Worker { Result { () throws(StreamError) in try receiver.run() } }
-    let sender = StreamSender(channel: senderChannel, streamID: 3, transferID: transferID, source: source,
-                              journal: journal, configuration: configuration)
+    let sender = StreamSender(
+        channel: senderChannel, streamID: 3, transferID: transferID, source: source,
+        journal: journal, configuration: configuration)
     let sent = Result { () throws(StreamError) in try sender.run() }
-    if case .failure = sent { close() }   // unblock the receiver at once
+    if case .failure = sent { close() } // unblock the receiver at once
     guard let received = receiving.join(timeout: .seconds(30)) else {
         Issue.record("the receiver did not finish")
         close()

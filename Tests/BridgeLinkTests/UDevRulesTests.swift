@@ -1,6 +1,7 @@
-@testable import BridgeLink
 import Foundation
 import Testing
+
+@testable import BridgeLink
 
 /// Which devices a udev rules file grants access to (for `mfpbridge doctor`).
 @Suite struct UDevRulesTests {
@@ -18,14 +19,15 @@ import Testing
     }
 
     @Test func productsPatternsAlternativesAndContinuations() {
-        let rules = UDevRules(text: """
-        # a comment: ATTRS{idVendor}=="1209", MODE="0666"
-        SUBSYSTEM=="usb", ATTRS{idVendor}=="1209", ATTRS{idProduct}=="7a0[0-3]|7b01", \\
-            MODE="0660", GROUP="plugdev"
-        ATTR{idVendor}=="04b8", TAG+="uaccess"
-        ATTR{idVendor}=="abcd", ATTR{idProduct}!="0001", TAG+="uaccess"
-        ATTR{idVendor}=="dead", GOTO="end"
-        """)
+        let rules = UDevRules(
+            text: """
+                # a comment: ATTRS{idVendor}=="1209", MODE="0666"
+                SUBSYSTEM=="usb", ATTRS{idVendor}=="1209", ATTRS{idProduct}=="7a0[0-3]|7b01", \\
+                    MODE="0660", GROUP="plugdev"
+                ATTR{idVendor}=="04b8", TAG+="uaccess"
+                ATTR{idVendor}=="abcd", ATTR{idProduct}!="0001", TAG+="uaccess"
+                ATTR{idVendor}=="dead", GOTO="end"
+                """)
         #expect(rules.lines.map(\.number) == [2, 4, 5])
         #expect(rules.covers(vendorID: 0x1209, productID: 0x7A02, interfaceClass: 0xFF, subclass: 0, interfaceProtocol: 1))
         #expect(rules.covers(vendorID: 0x1209, productID: 0x7B01, interfaceClass: 0xFF, subclass: 0, interfaceProtocol: 1))
@@ -40,8 +42,12 @@ import Testing
     }
 
     @Test func theSuggestedLineCoversTheEntry() {
-        let line = UDevRules.suggestedLine(vendorID: 0x1209, productID: 0x7A01, interfaceClass: 0xFF, subclass: 0x42, interfaceProtocol: 0x01)
-        #expect(line == #"ATTR{idVendor}=="1209", ATTR{idProduct}=="7a01", ENV{ID_USB_INTERFACES}=="*:ff4201:*", MODE="0660", GROUP="plugdev", TAG+="uaccess""#)
+        let line = UDevRules.suggestedLine(
+            vendorID: 0x1209, productID: 0x7A01, interfaceClass: 0xFF, subclass: 0x42, interfaceProtocol: 0x01)
+        #expect(
+            line
+                == #"ATTR{idVendor}=="1209", ATTR{idProduct}=="7a01", ENV{ID_USB_INTERFACES}=="*:ff4201:*", MODE="0660", GROUP="plugdev", TAG+="uaccess""#
+        )
         let rules = UDevRules(text: line)
         #expect(rules.covers(vendorID: 0x1209, productID: 0x7A01, interfaceClass: 0xFF, subclass: 0x42, interfaceProtocol: 0x01))
         #expect(!rules.covers(vendorID: 0x1209, productID: 0x7A01, interfaceClass: 0xFF, subclass: 0xFF, interfaceProtocol: 0xFF))

@@ -1,5 +1,6 @@
 import Glibc
 import Testing
+
 @testable import BridgeSystem
 
 @Suite struct SyscallTests {
@@ -27,7 +28,9 @@ import Testing
 
     @Test func otherErrorsCarryCallAndErrno() {
         do throws(SystemError) {
-            _ = try Syscall.valueOrErrno("fake") { () -> Int in errno = EIO; return -1 }
+            _ = try Syscall.valueOrErrno("fake") { () -> Int in
+                errno = EIO; return -1
+            }
             Issue.record("did not throw")
         } catch {
             #expect(error.call == "fake" && error.errno == EIO)

@@ -1,5 +1,5 @@
-import Testing
 import BridgeWire
+import Testing
 
 @Suite struct COBSTests {
     /// The examples of the COBS paper and the usual ones (docs/protocol.md, "Test vectors").
@@ -30,8 +30,8 @@ import BridgeWire
     @Test func rejectsInvalidInput() {
         #expect(COBS.decode([UInt8]()) == nil)
         #expect(COBS.decode([0x00]) == nil)
-        #expect(COBS.decode([0x03, 0x11]) == nil)          // code points past the end
-        #expect(COBS.decode([0x03, 0x11, 0x00]) == nil)    // zero inside a block
+        #expect(COBS.decode([0x03, 0x11]) == nil) // code points past the end
+        #expect(COBS.decode([0x03, 0x11, 0x00]) == nil) // zero inside a block
         #expect(COBS.decode([0x02, 0x11, 0x00, 0x01]) == nil)
     }
 

@@ -1,6 +1,6 @@
+import BridgeWire
 import Foundation
 import Testing
-import BridgeWire
 
 @Suite struct CRC32CTests {
     @Test func standardCheckValues() {
@@ -8,8 +8,8 @@ import BridgeWire
         #expect(CRC32C.checksum("123456789".utf8) == 0xE306_9283)
         #expect(CRC32C.checksum([UInt8](repeating: 0, count: 32)) == 0x8A91_36AA)
         #expect(CRC32C.checksum([UInt8](repeating: 0xFF, count: 32)) == 0x62A8_AB43)
-        #expect(CRC32C.checksum((0..<32).map { UInt8($0) }) == 0x46DD_794E)       // RFC 3720 B.4, incrementing
-        #expect(CRC32C.checksum((0..<32).map { UInt8(31 - $0) }) == 0x113F_DB5C)  // RFC 3720 B.4, decrementing
+        #expect(CRC32C.checksum((0..<32).map { UInt8($0) }) == 0x46DD_794E) // RFC 3720 B.4, incrementing
+        #expect(CRC32C.checksum((0..<32).map { UInt8(31 - $0) }) == 0x113F_DB5C) // RFC 3720 B.4, decrementing
         #expect(CRC32C.checksum([UInt8]()) == 0)
         "123456789".utf8.withContiguousStorageIfAvailable { buffer in
             #expect(CRC32C.softwareChecksum(UnsafeRawBufferPointer(buffer)) == 0xE306_9283)

@@ -1,8 +1,9 @@
-import Testing
 import BridgeWire
+import Testing
 
 /// A header with a correct CRC whatever it announces, and the payload CRC after `payload`.
-private func handMadeFrame(version: UInt8 = 1, type: UInt8 = 0x01, id: UInt32 = 5, length: UInt32? = nil, payload: [UInt8] = []) -> [UInt8] {
+private func handMadeFrame(version: UInt8 = 1, type: UInt8 = 0x01, id: UInt32 = 5, length: UInt32? = nil, payload: [UInt8] = []) -> [UInt8]
+{
     var header: [UInt8] = [0x4D, 0x42, version, type, 0, 0]
     withUnsafeBytes(of: id.littleEndian) { header += $0 }
     header += [UInt8](repeating: 0, count: 8)
@@ -31,11 +32,12 @@ private let frameC = Frame(type: .credit, id: 2, offset: 1 << 20)
         let after: [UInt8] = [0xFF, 0x00, 0x4D, 0x42, 0x01, 0x4D]
         let input = before + frameA.encoded() + between + frameB.encoded() + frameC.encoded() + after
         let (events, discarded) = decodeAll(input, .raw)
-        #expect(events == [
-            .damaged(.badHeaderChecksum), .frame(frameA),
-            .damaged(.badHeaderChecksum), .frame(frameB), .frame(frameC),
-            .damaged(.badHeaderChecksum),
-        ])
+        #expect(
+            events == [
+                .damaged(.badHeaderChecksum), .frame(frameA),
+                .damaged(.badHeaderChecksum), .frame(frameB), .frame(frameC),
+                .damaged(.badHeaderChecksum),
+            ])
         // The final `4D 42 01 4D` may be the start of a header: it is kept until 26 bytes are there;
         // everything else that is not a frame is dropped.
         #expect(discarded == before.count + between.count + after.count - 4)
@@ -72,10 +74,11 @@ private let frameC = Frame(type: .credit, id: 2, offset: 1 << 20)
         let garbage: [UInt8] = [9, 9, 9]
         let input = garbage + v2 + unknown + huge + frameA.encoded()
         let (events, _) = decodeAll(input, .raw)
-        #expect(events == [
-            .damaged(.badHeaderChecksum), .damaged(.unsupportedVersion(2)), .damaged(.unknownType(0x7F)),
-            .damaged(.tooLong), .frame(frameA),
-        ])
+        #expect(
+            events == [
+                .damaged(.badHeaderChecksum), .damaged(.unsupportedVersion(2)), .damaged(.unknownType(0x7F)),
+                .damaged(.tooLong), .frame(frameA),
+            ])
     }
 
     @Test func theLargestLengthIsAccepted() {
@@ -113,10 +116,10 @@ private let frameC = Frame(type: .credit, id: 2, offset: 1 << 20)
         var flippedHeader = frameB.encoded()
         flippedHeader[3] ^= 0x01
         let cases: [([UInt8], FrameDamage)] = [
-            ([0x05, 0x11, 0x22, 0], .badCOBS),                                  // code points past the delimiter
-            (segment([1, 2, 3]), .truncated),                                    // shorter than any frame
-            (segment(Array(frameA.encoded().dropLast())), .truncated),           // shorter than announced
-            (segment(frameA.encoded() + [7]), .badCOBS),                         // bytes after the frame
+            ([0x05, 0x11, 0x22, 0], .badCOBS), // code points past the delimiter
+            (segment([1, 2, 3]), .truncated), // shorter than any frame
+            (segment(Array(frameA.encoded().dropLast())), .truncated), // shorter than announced
+            (segment(frameA.encoded() + [7]), .badCOBS), // bytes after the frame
             (segment(flippedHeader), .badHeaderChecksum),
             (segment(flippedPayload), .badPayloadChecksum(id: 2)),
             (segment(handMadeFrame(version: 3)), .unsupportedVersion(3)),

@@ -1,6 +1,6 @@
-import Testing
 import BridgeWire
 import MFPTestTools
+import Testing
 
 /// The seeded campaign of `FrameFuzzCampaign` (see its documentation for the inputs and the
 /// invariants). The suite runs 100,000 inputs (50,000 per decoder) so that a debug build stays

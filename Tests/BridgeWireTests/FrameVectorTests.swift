@@ -1,6 +1,6 @@
+import BridgeWire
 import Foundation
 import Testing
-import BridgeWire
 
 /// The test vectors of docs/protocol.md ("Test vectors"): the same hex strings, byte for byte.
 @Suite struct FrameVectorTests {
@@ -16,8 +16,11 @@ import BridgeWire
         Vector(
             name: "request id 1 {\"op\":\"hello\"}",
             frame: Frame(type: .request, id: 1, payload: Array(#"{"op":"hello"}"#.utf8)),
-            raw: "4D 42 01 01 00 00 01 00 00 00 00 00 00 00 00 00 00 00 0E 00 00 00 8C 92 5A AA 7B 22 6F 70 22 3A 22 68 65 6C 6C 6F 22 7D AF 18 50 71",
-            cobs: "00 05 4D 42 01 01 01 02 01 01 01 01 01 01 01 01 01 01 01 02 0E 01 01 17 8C 92 5A AA 7B 22 6F 70 22 3A 22 68 65 6C 6C 6F 22 7D AF 18 50 71 00"),
+            raw:
+                "4D 42 01 01 00 00 01 00 00 00 00 00 00 00 00 00 00 00 0E 00 00 00 8C 92 5A AA 7B 22 6F 70 22 3A 22 68 65 6C 6C 6F 22 7D AF 18 50 71",
+            cobs:
+                "00 05 4D 42 01 01 01 02 01 01 01 01 01 01 01 01 01 01 01 02 0E 01 01 17 8C 92 5A AA 7B 22 6F 70 22 3A 22 68 65 6C 6C 6F 22 7D AF 18 50 71 00"
+        ),
         Vector(
             name: "empty credit",
             frame: Frame(type: .credit, id: 2, offset: 0x10_0000),
@@ -73,7 +76,9 @@ import BridgeWire
 
     @Test func roundTripsEveryTypeAndFieldExtreme() {
         for type in FrameType.allCases {
-            for (id, offset, flags) in [(UInt32(0), UInt64(0), FrameFlags()), (.max, .max, FrameFlags(rawValue: .max)), (7, 1 << 40, [.last, .error])] {
+            for (id, offset, flags) in [
+                (UInt32(0), UInt64(0), FrameFlags()), (.max, .max, FrameFlags(rawValue: .max)), (7, 1 << 40, [.last, .error]),
+            ] {
                 for payload in [[], [0], Array(repeating: 0, count: 600), (0..<1000).map { UInt8(truncatingIfNeeded: $0) }] as [[UInt8]] {
                     let frame = Frame(type: type, id: id, offset: offset, flags: flags, payload: payload)
                     for framing in [Framing.raw, .cobs] {

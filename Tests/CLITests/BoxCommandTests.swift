@@ -18,13 +18,15 @@ struct BoxCommandTests {
     func backupResumes() throws {
         // A pty is the slow link: the first checkpoint (after 2 s) lands well before the end.
         let device = try RunningEmulator()
-        #expect(try device.control("box size 134217728").status == 0)   // 128 MiB
+        #expect(try device.control("box size 134217728").status == 0) // 128 MiB
         let expected = try boxDigest(device)
         let output = try CommandRunner.temporaryDirectory() + "/resumed.mfpbox"
         let process = Process()
         process.executableURL = URL(fileURLWithPath: CommandRunner.binary)
         process.arguments = ["box-backup", "--device", device.address, "-o", output]
-        process.environment = ProcessInfo.processInfo.environment.merging(["MFPBRIDGE_PASSWORD": "7654321", "MFPBRIDGE_DATA_DIR": device.dataDirectory]) { $1 }
+        process.environment = ProcessInfo.processInfo.environment.merging([
+            "MFPBRIDGE_PASSWORD": "7654321", "MFPBRIDGE_DATA_DIR": device.dataDirectory,
+        ]) { $1 }
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
@@ -33,7 +35,8 @@ struct BoxCommandTests {
         let journal = device.stateDirectory + "/box/export.journal"
         let deadline = Date().addingTimeInterval(60)
         while process.isRunning, Date() < deadline,
-              ((try? FileManager.default.attributesOfItem(atPath: journal))?[.size] as? Int ?? 0) < 128 {
+            ((try? FileManager.default.attributesOfItem(atPath: journal))?[.size] as? Int ?? 0) < 128
+        {
             Thread.sleep(forTimeInterval: 0.005)
         }
         let killedMidway = process.isRunning
@@ -126,7 +129,9 @@ struct BoxCommandTests {
         #expect(try boxDigest(target) == (try boxDigest(source)))
     }
 
-    @Test("Flipped bits and dropped bytes inside box streams, both ways and on both links, are ridden out: results identical", arguments: [false, true])
+    @Test(
+        "Flipped bits and dropped bytes inside box streams, both ways and on both links, are ridden out: results identical",
+        arguments: [false, true])
     func lineFaults(socket: Bool) throws {
         let source = try RunningEmulator(profile: "aurora-c5560", socket: socket)
         let target = try RunningEmulator(profile: "aurora-c5540", socket: socket)
@@ -152,7 +157,8 @@ struct BoxCommandTests {
     func busy() throws {
         let device = try RunningEmulator()
         #expect(try device.control("job start mailbox-backup").status == 0)
-        let result = try run(device, ["box-backup", "--device", device.address, "-o", try CommandRunner.temporaryDirectory() + "/x.mfpbox"])
+        let result = try run(
+            device, ["box-backup", "--device", device.address, "-o", try CommandRunner.temporaryDirectory() + "/x.mfpbox"])
         #expect(result.status == 4)
         #expect(result.stderr.contains("job-running:mailbox-backup"))
     }

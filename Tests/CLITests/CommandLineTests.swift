@@ -26,8 +26,9 @@ struct CommandLineTests {
 
     @Test("No password and no terminal: a usage error that says where a password comes from")
     func noPassword() throws {
-        let result = try CommandRunner.run(["status", "--device", "emulated:aurora-c5540"],
-                                           environment: ["MFPBRIDGE_DATA_DIR": try CommandRunner.temporaryDirectory()])
+        let result = try CommandRunner.run(
+            ["status", "--device", "emulated:aurora-c5540"],
+            environment: ["MFPBRIDGE_DATA_DIR": try CommandRunner.temporaryDirectory()])
         // The test runner may have a terminal; only check when it has none.
         if !FileManager.default.isReadableFile(atPath: "/dev/tty") || open("/dev/tty", O_RDWR) < 0 {
             #expect(result.status == 2)

@@ -13,8 +13,10 @@ enum CommandRunner {
 
     typealias Result = PackageTool.Result
 
-    static func run(_ arguments: [String], environment: [String: String] = [:], stdin: String? = nil,
-                    timeout: TimeInterval = 60, executable: String? = nil) throws -> Result {
+    static func run(
+        _ arguments: [String], environment: [String: String] = [:], stdin: String? = nil,
+        timeout: TimeInterval = 60, executable: String? = nil
+    ) throws -> Result {
         try PackageTool.run(executable ?? binary, arguments, environment: environment, stdin: stdin)
     }
 
@@ -35,13 +37,16 @@ final class RunningEmulator {
     /// - Parameters:
     ///   - socketPath: serve this socket (another machine at the same address), else a new one.
     ///   - stateDirectory, dataDirectory: the folders of an earlier emulator (the same machine again).
-    init(profile: String = "aurora-c5540", socket: Bool = false, socketPath: String? = nil,
-         stateDirectory: String? = nil, dataDirectory: String? = nil, extraArguments: [String] = []) throws {
+    init(
+        profile: String = "aurora-c5540", socket: Bool = false, socketPath: String? = nil,
+        stateDirectory: String? = nil, dataDirectory: String? = nil, extraArguments: [String] = []
+    ) throws {
         let work = try CommandRunner.temporaryDirectory()
         self.stateDirectory = stateDirectory ?? work + "/device"
         self.dataDirectory = dataDirectory ?? work + "/data"
         process.executableURL = URL(fileURLWithPath: CommandRunner.binary)
-        process.arguments = ["emulate", "--profile", profile, "--state", self.stateDirectory]
+        process.arguments =
+            ["emulate", "--profile", profile, "--state", self.stateDirectory]
             + (socket || socketPath != nil ? ["--socket", socketPath ?? work + "/mfp.sock"] : ["--pty"]) + extraArguments
         process.environment = ProcessInfo.processInfo.environment.merging(["MFPBRIDGE_DATA_DIR": self.dataDirectory]) { $1 }
         let out = Pipe()
@@ -65,14 +70,16 @@ final class RunningEmulator {
 
     /// `mfpbridge status` against this emulator with the factory password.
     func status(_ extra: [String] = [], password: String = "7654321") throws -> CommandRunner.Result {
-        try CommandRunner.run(["status", "--device", address] + extra,
-                              environment: ["MFPBRIDGE_PASSWORD": password, "MFPBRIDGE_DATA_DIR": dataDirectory])
+        try CommandRunner.run(
+            ["status", "--device", address] + extra,
+            environment: ["MFPBRIDGE_PASSWORD": password, "MFPBRIDGE_DATA_DIR": dataDirectory])
     }
 
     /// `mfpbridge emulate-ctl` on this emulator's state folder.
     func control(_ words: String, stdin: String? = nil) throws -> CommandRunner.Result {
-        try CommandRunner.run(["emulate-ctl", "--state", stateDirectory] + words.split(separator: " ").map(String.init),
-                              environment: ["MFPBRIDGE_DATA_DIR": dataDirectory], stdin: stdin)
+        try CommandRunner.run(
+            ["emulate-ctl", "--state", stateDirectory] + words.split(separator: " ").map(String.init),
+            environment: ["MFPBRIDGE_DATA_DIR": dataDirectory], stdin: stdin)
     }
 
     /// SIGKILL, as a power cut or a pulled cable would end it.

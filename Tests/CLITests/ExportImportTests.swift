@@ -10,22 +10,28 @@ struct ExportImportTests {
         work = try CommandRunner.temporaryDirectory()
     }
 
-    func run(_ emulator: RunningEmulator, _ arguments: [String], stdin: String? = nil,
-             bundlePassword: String? = nil) throws -> CommandRunner.Result {
+    func run(
+        _ emulator: RunningEmulator, _ arguments: [String], stdin: String? = nil,
+        bundlePassword: String? = nil
+    ) throws -> CommandRunner.Result {
         var environment = ["MFPBRIDGE_PASSWORD": "7654321", "MFPBRIDGE_DATA_DIR": emulator.dataDirectory]
         if let bundlePassword { environment["MFPBRIDGE_BUNDLE_PASSWORD"] = bundlePassword }
         return try CommandRunner.run(arguments, environment: environment, stdin: stdin)
     }
 
-    func export(_ emulator: RunningEmulator, _ name: String, _ categories: [String] = ["--all"],
-                password: String? = nil) throws -> String {
+    func export(
+        _ emulator: RunningEmulator, _ name: String, _ categories: [String] = ["--all"],
+        password: String? = nil
+    ) throws -> String {
         let path = "\(work)/\(name).mfpb"
         let result = try run(emulator, ["export", "--device", emulator.address] + categories + ["-o", path], bundlePassword: password)
         #expect(result.status == 0, "export failed: \(result.stderr)")
         return path
     }
 
-    func importing(_ emulator: RunningEmulator, _ bundle: String, _ extra: [String] = [], password: String? = nil) throws -> CommandRunner.Result {
+    func importing(_ emulator: RunningEmulator, _ bundle: String, _ extra: [String] = [], password: String? = nil) throws
+        -> CommandRunner.Result
+    {
         try run(emulator, ["import", "--device", emulator.address, bundle, "--yes"] + extra, bundlePassword: password)
     }
 
@@ -198,7 +204,7 @@ struct ExportImportTests {
 
     @Test("R11: a sync client refuses to import personal settings; exports need conditions (a) and (b)")
     func settingsSync() throws {
-        let device = try RunningEmulator(profile: "meridian-m3200")  // a sync client
+        let device = try RunningEmulator(profile: "meridian-m3200") // a sync client
         let bundle = try export(device, "personal", ["--category", "personal-settings"])
         #expect(try device.control("sync state running").status == 0)
         let before = try digests(device)
@@ -206,7 +212,8 @@ struct ExportImportTests {
         #expect(imported.status == 7 || imported.status == 4, "\(imported.stderr)")
         #expect(imported.stderr.contains("R11") || imported.stderr.contains("R5"))
         #expect(try digests(device) == before)
-        let exported = try run(device, ["export", "--device", device.address, "--category", "user-group-address-lists:05", "-o", work + "/one.mfpb"])
+        let exported = try run(
+            device, ["export", "--device", device.address, "--category", "user-group-address-lists:05", "-o", work + "/one.mfpb"])
         #expect(exported.status == 7)
         #expect(exported.stderr.contains("one by one"))
     }

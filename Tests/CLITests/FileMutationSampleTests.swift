@@ -24,8 +24,9 @@ struct FileMutationSampleTests {
 
     /// Everything the machine holds: settings digests per category and the box content's chain.
     func digests(_ profile: String) throws -> String {
-        let result = try CommandRunner.run(["emulate-ctl", "--state", "\(data)/emulated/\(profile)", "digests"],
-                                           environment: ["MFPBRIDGE_DATA_DIR": data])
+        let result = try CommandRunner.run(
+            ["emulate-ctl", "--state", "\(data)/emulated/\(profile)", "digests"],
+            environment: ["MFPBRIDGE_DATA_DIR": data])
         #expect(result.status == 0, "\(result.stderr)")
         return result.stdout
     }
@@ -35,8 +36,9 @@ struct FileMutationSampleTests {
         let folder = work + "/mutants-\(seed)"
         var environment: [String: String] = [:]
         if password { environment["MFPBRIDGE_BUNDLE_PASSWORD"] = "sample-password" }
-        let written = try CommandRunner.run(["write", "--from", file, "--out", folder, "--count", "\(count)", "--seed", "\(seed)"],
-                                            environment: environment, executable: CommandRunner.tool("mfpbridge-mutate"))
+        let written = try CommandRunner.run(
+            ["write", "--from", file, "--out", folder, "--count", "\(count)", "--seed", "\(seed)"],
+            environment: environment, executable: CommandRunner.tool("mfpbridge-mutate"))
         #expect(written.status == 0, "\(written.stderr)")
         return written.stdout.split(separator: "\n").map { line in
             let fields = line.split(separator: "\t", maxSplits: 1).map(String.init)
@@ -49,7 +51,8 @@ struct FileMutationSampleTests {
         let machine = "aurora-c5540"
         let device = "emulated:\(machine)"
         let bundle = work + "/settings.mfpb", protected = work + "/protected.mfpb", box = work + "/box.mfpbox"
-        #expect(try run(["export", "--device", device, "--category", "paper-types", "--category", "address-book", "-o", bundle]).status == 0)
+        #expect(
+            try run(["export", "--device", device, "--category", "paper-types", "--category", "address-book", "-o", bundle]).status == 0)
         let exported = try run(["export", "--device", device, "--category", "paper-types", "-o", protected], bundlePassword: true)
         #expect(exported.status == 0, "\(exported.stderr)")
         #expect(try run(["box-backup", "--device", device, "-o", box]).status == 0)
@@ -69,10 +72,13 @@ struct FileMutationSampleTests {
                 let verify = try run(["verify", path], bundlePassword: sample.password)
                 #expect(verify.exited, "verify was killed by signal \(verify.status) on \(what)")
                 #expect(verify.status == 6, "verify \(what): exit \(verify.status) \(verify.stdout) \(verify.stderr)")
-                let applied = sample.restore
+                let applied =
+                    sample.restore
                     ? try run(["box-restore", "--device", device, path, "--yes"])
                     : try run(["import", "--device", device, path, "--yes"], bundlePassword: sample.password)
-                #expect(applied.exited && applied.status == 6, "\(sample.restore ? "box-restore" : "import") \(what): exit \(applied.status) \(applied.stderr)")
+                #expect(
+                    applied.exited && applied.status == 6,
+                    "\(sample.restore ? "box-restore" : "import") \(what): exit \(applied.status) \(applied.stderr)")
                 checked += 1
             }
         }

@@ -34,7 +34,8 @@ enum ScratchMount {
 }
 
 /// Whether the built binary can be run as `nobody` (root, setpriv, and a path others may traverse).
-let canRunAsNobody: Bool = geteuid() == 0 && FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv")
+let canRunAsNobody: Bool =
+    geteuid() == 0 && FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv")
     && access(CommandRunner.binary, X_OK) == 0
     && ScratchMount.run("/usr/bin/setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", CommandRunner.binary, "--help"])
 
@@ -48,8 +49,10 @@ struct FilesAndMessagesTests {
     func foldersAndMissingFiles() throws {
         let folder = try CommandRunner.temporaryDirectory()
         let data = ["MFPBRIDGE_DATA_DIR": try CommandRunner.temporaryDirectory()].merging(Self.password) { $1 }
-        for command in [["verify", folder], ["inspect", folder],
-                        ["import", "--device", "emulated:aurora-c5540", folder, "--dry-run"]] {
+        for command in [
+            ["verify", folder], ["inspect", folder],
+            ["import", "--device", "emulated:aurora-c5540", folder, "--dry-run"],
+        ] {
             let result = try CommandRunner.run(command, environment: data)
             #expect(result.status == 2, "\(command): \(result.stderr)")
             #expect(result.stderr.contains("\(folder) is a folder, not a bundle file"), "\(command): \(result.stderr)")
@@ -65,14 +68,19 @@ struct FilesAndMessagesTests {
         }
     }
 
-    @Test("A bundle this user may not read: exit 1, with the errno", .enabled(if: canRunAsNobody, "needs root and setpriv to run as nobody"))
+    @Test(
+        "A bundle this user may not read: exit 1, with the errno", .enabled(if: canRunAsNobody, "needs root and setpriv to run as nobody"))
     func unreadableBundle() throws {
         let folder = try CommandRunner.temporaryDirectory()
         #expect(chmod(folder, 0o755) == 0)
         let file = folder + "/secret.mfpb"
         #expect(FileManager.default.createFile(atPath: file, contents: Data("x".utf8), attributes: [.posixPermissions: 0o600]))
-        let result = try CommandRunner.runTool("/usr/bin/setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups",
-                                                                    CommandRunner.binary, "verify", file])
+        let result = try CommandRunner.runTool(
+            "/usr/bin/setpriv",
+            [
+                "--reuid=65534", "--regid=65534", "--clear-groups",
+                CommandRunner.binary, "verify", file,
+            ])
         #expect(result.status == 1, "\(result.stderr)")
         #expect(result.stderr.contains("cannot read the bundle file \(file): permission denied (EACCES)"), "\(result.stderr)")
     }
@@ -92,16 +100,21 @@ struct FilesAndMessagesTests {
         let file = work + "/admin-password"
         #expect(FileManager.default.createFile(atPath: file, contents: Data("7654321\n".utf8), attributes: [.posixPermissions: 0o644]))
         #expect(chmod(file, 0o644) == 0)
-        let open = try CommandRunner.run(["status", "--device", "emulated:aurora-c5540", "--password-file", file], environment: environment)
+        let open = try CommandRunner.run(
+            ["status", "--device", "emulated:aurora-c5540", "--password-file", file], environment: environment)
         #expect(open.status == 2, "\(open.stderr)")
         #expect(open.stderr.contains("\(file) is readable by others (mode 0644): chmod 600 \(file)"), "\(open.stderr)")
         // The bundle's password file too (checked before the machine is touched).
-        let bundle = try CommandRunner.run(["export", "--device", "emulated:aurora-c5540", "--all", "--password-file", file,
-                                            "-o", work + "/b.mfpb"], environment: Self.password.merging(["MFPBRIDGE_DATA_DIR": work + "/data"]) { $1 })
+        let bundle = try CommandRunner.run(
+            [
+                "export", "--device", "emulated:aurora-c5540", "--all", "--password-file", file,
+                "-o", work + "/b.mfpb",
+            ], environment: Self.password.merging(["MFPBRIDGE_DATA_DIR": work + "/data"]) { $1 })
         #expect(bundle.status == 2, "\(bundle.stderr)")
         #expect(bundle.stderr.contains("\(file) is readable by others (mode 0644): chmod 600 \(file)"), "\(bundle.stderr)")
         #expect(chmod(file, 0o600) == 0)
-        let closed = try CommandRunner.run(["status", "--device", "emulated:aurora-c5540", "--password-file", file], environment: environment)
+        let closed = try CommandRunner.run(
+            ["status", "--device", "emulated:aurora-c5540", "--password-file", file], environment: environment)
         #expect(closed.status == 0, "\(closed.stderr)")
     }
 
@@ -114,8 +127,9 @@ struct FilesAndMessagesTests {
         let socket = work + "/mfp.sock"
         let output = work + "/box.mfpbox"
         // No device on the socket yet: the backup is left pending (exit 3).
-        let first = try CommandRunner.run(["box-backup", "--device", "unix:\(socket)", "--admin-password-file", file, "-o", output],
-                                          environment: environment)
+        let first = try CommandRunner.run(
+            ["box-backup", "--device", "unix:\(socket)", "--admin-password-file", file, "-o", output],
+            environment: environment)
         #expect(first.status == 3, "\(first.stderr)")
         let pending = try FileManager.default.contentsOfDirectory(atPath: work + "/data/pending").filter { $0.hasSuffix(".json") }
         #expect(pending.count == 1)
@@ -133,8 +147,9 @@ struct FilesAndMessagesTests {
         #expect(left.isEmpty)
     }
 
-    @Test("A read-only data folder fails at once and says which folder and what to do",
-          .enabled(if: ScratchMount.available, "needs root to mount a read-only tmpfs"))
+    @Test(
+        "A read-only data folder fails at once and says which folder and what to do",
+        .enabled(if: ScratchMount.available, "needs root to mount a read-only tmpfs"))
     func readOnlyDataFolder() throws {
         let data = try CommandRunner.temporaryDirectory()
         try #require(ScratchMount.mount(data, options: "ro,size=64k"))
@@ -148,8 +163,9 @@ struct FilesAndMessagesTests {
         // talked to it first would wait out its hello and end with exit 3).
         let emulator = try RunningEmulator(socket: true)
         #expect(try emulator.control("freeze-after hello").status == 0)
-        let export = try CommandRunner.run(["export", "--device", emulator.address, "--all", "-o", try CommandRunner.temporaryDirectory() + "/x.mfpb"],
-                                           environment: environment)
+        let export = try CommandRunner.run(
+            ["export", "--device", emulator.address, "--all", "-o", try CommandRunner.temporaryDirectory() + "/x.mfpb"],
+            environment: environment)
         #expect(export.status == 1, "\(export.stderr)")
         #expect(export.stderr.contains(expected), "\(export.stderr)")
         let history = try CommandRunner.run(["history"], environment: environment)
@@ -157,8 +173,9 @@ struct FilesAndMessagesTests {
         #expect(history.stderr.contains("cannot read the history: \(expected)"), "\(history.stderr)")
     }
 
-    @Test("A full disk under the history: what and where, not 'SQLite error 13'",
-          .enabled(if: ScratchMount.available, "needs root to mount a small tmpfs"))
+    @Test(
+        "A full disk under the history: what and where, not 'SQLite error 13'",
+        .enabled(if: ScratchMount.available, "needs root to mount a small tmpfs"))
     func fullDisk() throws {
         let data = try CommandRunner.temporaryDirectory()
         try #require(ScratchMount.mount(data, options: "size=256k"))
@@ -171,8 +188,9 @@ struct FilesAndMessagesTests {
         try? filler.close()
         let result = try CommandRunner.run(["history"], environment: ["MFPBRIDGE_DATA_DIR": data])
         #expect(result.status == 1, "\(result.stderr)")
-        #expect(result.stderr.contains("cannot read the history: the disk holding \(data) is full (SQLITE_FULL): free some space"),
-                "\(result.stderr)")
+        #expect(
+            result.stderr.contains("cannot read the history: the disk holding \(data) is full (SQLITE_FULL): free some space"),
+            "\(result.stderr)")
     }
 }
 
@@ -190,8 +208,9 @@ extension CommandRunner {
         let stdout = out.fileHandleForReading.readDataToEndOfFile()
         let stderr = err.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        return Result(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-                      stderr: String(decoding: stderr, as: UTF8.self))
+        return Result(
+            status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+            stderr: String(decoding: stderr, as: UTF8.self))
     }
 }
 
@@ -201,16 +220,21 @@ struct DoctorRuleTests {
     func uncoveredQuirks() throws {
         let work = try CommandRunner.temporaryDirectory()
         let quirks = work + "/quirks.json"
-        try Data("""
-        {"devices": [{"vendorID": "1209", "productID": "7a01", "interfaceClass": "ff", "subclass": "42", "protocol": "01", "model": "Lab MFP"},
-                     {"vendorID": "3a5c", "productID": "0c99", "model": "Covered"}]}
-        """.utf8).write(to: URL(fileURLWithPath: quirks))
+        try Data(
+            """
+            {"devices": [{"vendorID": "1209", "productID": "7a01", "interfaceClass": "ff", "subclass": "42", "protocol": "01", "model": "Lab MFP"},
+                         {"vendorID": "3a5c", "productID": "0c99", "model": "Covered"}]}
+            """.utf8
+        ).write(to: URL(fileURLWithPath: quirks))
         let rules = work + "/70-mfpbridge.rules"
-        try FileManager.default.copyItem(atPath: CommandRunner.packageRoot.appendingPathComponent("udev/70-mfpbridge.rules").path, toPath: rules)
+        try FileManager.default.copyItem(
+            atPath: CommandRunner.packageRoot.appendingPathComponent("udev/70-mfpbridge.rules").path, toPath: rules)
         let environment = ["MFPBRIDGE_QUIRKS": quirks, "MFPBRIDGE_UDEV_RULES": rules]
         let text = try CommandRunner.run(["doctor"], environment: environment)
         #expect(text.status == 1)
-        #expect(text.stdout.contains("problem: quirks entry 1209:7a01 (Lab MFP) is not in \(rules): a non-root user cannot open it"), "\(text.stdout)")
+        #expect(
+            text.stdout.contains("problem: quirks entry 1209:7a01 (Lab MFP) is not in \(rules): a non-root user cannot open it"),
+            "\(text.stdout)")
         #expect(text.stdout.contains(#"ATTR{idVendor}=="1209", ATTR{idProduct}=="7a01", ENV{ID_USB_INTERFACES}=="*:ff4201:*""#))
         #expect(!text.stdout.contains("3a5c:0c99"))
         let json = try decodeJSON(try CommandRunner.run(["doctor", "--json"], environment: environment).stdout)

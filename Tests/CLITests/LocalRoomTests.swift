@@ -40,8 +40,9 @@ struct LocalRoomTests {
         #expect(try emulator.control("box size 8388608").status == 0)
         guard let disk = try Self.smallDisk(2 << 20) else { return }
         defer { Self.unmount(disk) }
-        let result = try CommandRunner.run(["box-backup", "--device", emulator.address, "-o", disk + "/box.mfpbox"],
-                                           environment: ["MFPBRIDGE_PASSWORD": "7654321", "MFPBRIDGE_DATA_DIR": emulator.dataDirectory])
+        let result = try CommandRunner.run(
+            ["box-backup", "--device", emulator.address, "-o", disk + "/box.mfpbox"],
+            environment: ["MFPBRIDGE_PASSWORD": "7654321", "MFPBRIDGE_DATA_DIR": emulator.dataDirectory])
         #expect(result.status == 1)
         #expect(result.stderr.contains("nothing was reserved"), "\(result.stderr)")
         #expect(!FileManager.default.fileExists(atPath: disk + "/box.mfpbox.part"))
@@ -51,8 +52,8 @@ struct LocalRoomTests {
     @Test("a disk that fills up mid-backup releases the machine at once, keeps the part listed, and a rerun with room continues it")
     func fullMidway() throws {
         let emulator = try RunningEmulator(profile: "aurora-c5540", socket: true)
-        #expect(try emulator.control("box size 3145728").status == 0)   // 3 MiB
-        #expect(try emulator.control("line-speed 3000000").status == 0)   // about 10 s
+        #expect(try emulator.control("box size 3145728").status == 0) // 3 MiB
+        #expect(try emulator.control("line-speed 3000000").status == 0) // about 10 s
         guard let disk = try Self.smallDisk(5 << 20) else { return }
         defer { Self.unmount(disk) }
         let output = disk + "/box.mfpbox"
@@ -68,7 +69,8 @@ struct LocalRoomTests {
         // Once a checkpoint is durable, something else fills the disk.
         let deadline = Date().addingTimeInterval(30)
         while process.isRunning, Date() < deadline,
-              ((try? FileManager.default.attributesOfItem(atPath: output + ".part.ckpt"))?[.size] as? Int ?? 0) == 0 {
+            ((try? FileManager.default.attributesOfItem(atPath: output + ".part.ckpt"))?[.size] as? Int ?? 0) == 0
+        {
             Thread.sleep(forTimeInterval: 0.02)
         }
         #expect(process.isRunning, "the backup finished before the disk filled up")

@@ -22,7 +22,9 @@ struct MachineIdentityTests {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: CommandRunner.binary)
         process.arguments = arguments
-        process.environment = ProcessInfo.processInfo.environment.merging(["MFPBRIDGE_PASSWORD": "7654321", "MFPBRIDGE_DATA_DIR": data]) { $1 }
+        process.environment = ProcessInfo.processInfo.environment.merging(["MFPBRIDGE_PASSWORD": "7654321", "MFPBRIDGE_DATA_DIR": data]) {
+            $1
+        }
         let errors = Pipe()
         process.standardOutput = FileHandle.nullDevice
         process.standardError = errors
@@ -45,7 +47,7 @@ struct MachineIdentityTests {
         let socket = String(first.address.dropFirst("unix:".count))
         let data = first.dataDirectory
         #expect(try first.control("box size 33554432").status == 0)
-        #expect(try first.control("line-speed 20000000").status == 0)   // about 16 s for 32 MiB
+        #expect(try first.control("line-speed 20000000").status == 0) // about 16 s for 32 MiB
         let firstSerial = try serial(first)
         let output = try CommandRunner.temporaryDirectory() + "/box.mfpbox"
         let (backup, _) = try start(["box-backup", "--device", first.address, "-o", output], data: data)
@@ -75,7 +77,8 @@ struct MachineIdentityTests {
         other.kill()
 
         // The first machine is back: the backup continues from its checkpoint and verifies.
-        let back = try RunningEmulator(profile: "aurora-c5540", socketPath: socket, stateDirectory: first.stateDirectory, dataDirectory: data)
+        let back = try RunningEmulator(
+            profile: "aurora-c5540", socketPath: socket, stateDirectory: first.stateDirectory, dataDirectory: data)
         let finished = try run(["box-backup", "--device", back.address, "-o", output], data: data)
         #expect(finished.status == 0, "\(finished.stderr)")
         #expect(finished.stdout.contains("resumed at byte"), "\(finished.stdout)")
@@ -83,7 +86,9 @@ struct MachineIdentityTests {
         #expect(try run(["resume", "--list"], data: data).stdout.contains("Nothing to resume"))
     }
 
-    @Test("R3: a box restore whose answer was lost to a pulled cable after the apply is exit 8 'not known'; the rerun finds it applied and sends nothing")
+    @Test(
+        "R3: a box restore whose answer was lost to a pulled cable after the apply is exit 8 'not known'; the rerun finds it applied and sends nothing"
+    )
     func restoreAppliedBeforeTheCut() throws {
         let source = try RunningEmulator(profile: "aurora-c5560", socket: true)
         #expect(try source.control("box size 4194304").status == 0)
@@ -96,25 +101,29 @@ struct MachineIdentityTests {
         #expect(try target.control("freeze-after box-import-commit").status == 0)
         let (restore, errors) = try start(["box-restore", "--device", target.address, file, "--yes"], data: target.dataDirectory)
         #expect(try waitUntil(60) { try digest(target, "box-documents") == expected }, "the machine never applied the restore")
-        target.kill()   // the cable is pulled while the bridge waits for the answer
+        target.kill() // the cable is pulled while the bridge waits for the answer
         restore.waitUntilExit()
         let said = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         #expect(restore.terminationStatus == 8, "\(said)")
         #expect(said.contains("NOT known"), "\(said)")
 
-        let back = try RunningEmulator(profile: "aurora-c5540", socketPath: socket, stateDirectory: target.stateDirectory,
-                                       dataDirectory: target.dataDirectory)
+        let back = try RunningEmulator(
+            profile: "aurora-c5540", socketPath: socket, stateDirectory: target.stateDirectory,
+            dataDirectory: target.dataDirectory)
         let rerun = try run(["box-restore", "--device", back.address, file, "--yes"], data: target.dataDirectory)
         #expect(rerun.status == 0, "\(rerun.stderr)")
         #expect(rerun.stdout.contains("already holds exactly these"), "\(rerun.stdout)")
         #expect(try digest(back, "box-documents") == expected)
     }
 
-    @Test("R3: a settings import whose answer was lost to a pulled cable is exit 8 'not known'; the rerun asks the machine and reports it applied")
+    @Test(
+        "R3: a settings import whose answer was lost to a pulled cable is exit 8 'not known'; the rerun asks the machine and reports it applied"
+    )
     func importAppliedBeforeTheCut() throws {
         let source = try RunningEmulator(profile: "aurora-c5560", socket: true)
         let bundle = try CommandRunner.temporaryDirectory() + "/book.mfpb"
-        let exported = try run(["export", "--device", source.address, "--category", "address-book", "-o", bundle], data: source.dataDirectory)
+        let exported = try run(
+            ["export", "--device", source.address, "--category", "address-book", "-o", bundle], data: source.dataDirectory)
         #expect(exported.status == 0, "\(exported.stderr)")
 
         let target = try RunningEmulator(profile: "aurora-c5540", socket: true)
@@ -130,8 +139,9 @@ struct MachineIdentityTests {
         #expect(said.contains("NOT known"), "\(said)")
         let applied = try digest(target, "address-book")
 
-        let back = try RunningEmulator(profile: "aurora-c5540", socketPath: socket, stateDirectory: target.stateDirectory,
-                                       dataDirectory: target.dataDirectory)
+        let back = try RunningEmulator(
+            profile: "aurora-c5540", socketPath: socket, stateDirectory: target.stateDirectory,
+            dataDirectory: target.dataDirectory)
         let rerun = try run(["import", "--device", back.address, bundle, "--yes"], data: target.dataDirectory)
         #expect(rerun.status == 0, "\(rerun.stderr)")
         #expect(rerun.stdout.contains("had applied this import"), "\(rerun.stdout)")

@@ -56,9 +56,10 @@ struct SettingsResumeTests {
         let result = try CommandRunner.run(["inspect", path, "--json"], environment: ["MFPBRIDGE_BUNDLE_PASSWORD": ""])
         #expect(result.status == 0, "\(result.stderr)")
         let categories = try #require(try decodeJSON(result.stdout)["categories"] as? [[String: Any]])
-        return Dictionary(uniqueKeysWithValues: categories.compactMap { entry in
-            (entry["category"] as? String).flatMap { name in (entry["digest"] as? String).map { (name, $0) } }
-        })
+        return Dictionary(
+            uniqueKeysWithValues: categories.compactMap { entry in
+                (entry["category"] as? String).flatMap { name in (entry["digest"] as? String).map { (name, $0) } }
+            })
     }
 
     /// Each settings category's canonical digest on the machine (`emulate-ctl digests`).
@@ -71,7 +72,7 @@ struct SettingsResumeTests {
 
     @Test("R3: an export killed mid-stream continues from its checkpoint and ends with the settings of an uninterrupted one")
     func exportResumes() throws {
-        let device = try RunningEmulator()   // a pty: a serial line
+        let device = try RunningEmulator() // a pty: a serial line
         let reference = work + "/reference.mfpb"
         let clean = try run(device, ["export", "--device", device.address, "--all", "-o", reference])
         #expect(clean.status == 0, "\(clean.stderr)")
@@ -99,10 +100,12 @@ struct SettingsResumeTests {
         #expect(exportSidecars(device).isEmpty)
     }
 
-    @Test("R3: an import killed mid-stream leaves the old settings; the rerun continues from the machine's checkpoint and applies the new ones")
+    @Test(
+        "R3: an import killed mid-stream leaves the old settings; the rerun continues from the machine's checkpoint and applies the new ones"
+    )
     func importResumes() throws {
         let source = try RunningEmulator(profile: "aurora-c5540", socket: true)
-        let target = try RunningEmulator(profile: "aurora-c5560")   // a pty: a serial line
+        let target = try RunningEmulator(profile: "aurora-c5560") // a pty: a serial line
         let bundle = work + "/book.mfpb"
         let exported = try run(source, ["export", "--device", source.address, "--category", "address-book", "-o", bundle])
         #expect(exported.status == 0, "\(exported.stderr)")
@@ -131,7 +134,8 @@ struct SettingsResumeTests {
         #expect(!FileManager.default.fileExists(atPath: target.stateDirectory + "/settings-import.part"))
     }
 
-    @Test("Flipped bits and dropped bytes in a settings export are ridden out: the bundle equals a clean export's", arguments: [false, true])
+    @Test(
+        "Flipped bits and dropped bytes in a settings export are ridden out: the bundle equals a clean export's", arguments: [false, true])
     func exportRidesOutLineFaults(socket: Bool) throws {
         let device = try RunningEmulator(socket: socket)
         let reference = work + "/clean-\(socket).mfpb"

@@ -4,10 +4,12 @@ import Testing
 /// The built binary against `mfpbridge emulate --pty`: the real kernel tty layer in raw mode.
 @Suite("mfpbridge status over a pty", .serialized)
 struct StatusCommandTests {
-    static let functions = ["send", "forwarding", "fax", "report-print", "scan-and-store", "individual-import-export",
-                            "device-information-delivery", "mailbox-backup", "batch-import-export", "iw-function-flow",
-                            "button-import-export", "software-update", "web-access", "web-access-error-screen",
-                            "remote-address-book"]
+    static let functions = [
+        "send", "forwarding", "fax", "report-print", "scan-and-store", "individual-import-export",
+        "device-information-delivery", "mailbox-backup", "batch-import-export", "iw-function-flow",
+        "button-import-export", "software-update", "web-access", "web-access-error-screen",
+        "remote-address-book",
+    ]
 
     @Test("An idle machine: exit 0, and the --json fields scripts rely on")
     func idle() throws {
@@ -90,9 +92,10 @@ struct StatusCommandTests {
         #expect(try emulator.control("admin-password", stdin: "n3w-pass\n").status == 0)
         let file = try CommandRunner.temporaryDirectory() + "/password"
         try "n3w-pass\n".write(toFile: file, atomically: true, encoding: .utf8)
-        #expect(chmod(file, 0o600) == 0)   // one others can read is refused
-        let result = try CommandRunner.run(["status", "--device", emulator.address, "--password-file", file],
-                                           environment: ["MFPBRIDGE_PASSWORD": ""])
+        #expect(chmod(file, 0o600) == 0) // one others can read is refused
+        let result = try CommandRunner.run(
+            ["status", "--device", emulator.address, "--password-file", file],
+            environment: ["MFPBRIDGE_PASSWORD": ""])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(try emulator.status().status == 5)
     }

@@ -15,15 +15,18 @@ struct BoxRestoreRulesTests {
 
     static func sealedTrailer(from origin: BundleOrigin, payload: [UInt8] = payload) -> (trailer: [UInt8], chain: ChainHash) {
         let chain = StreamChain.hash(of: payload)
-        let trailer = BoxBackupTrailer(origin: origin, createdAt: Date(), documents: 5, payloadSize: UInt64(payload.count),
-                                       payloadChain: chain.bytes.map { String(format: "%02x", $0) }.joined())
+        let trailer = BoxBackupTrailer(
+            origin: origin, createdAt: Date(), documents: 5, payloadSize: UInt64(payload.count),
+            payloadChain: chain.bytes.map { String(format: "%02x", $0) }.joined())
         return (trailer.sealed(), chain)
     }
 
-    static let aurora5540 = BundleOrigin(model: "Aurora C5540i", series: "Aurora C5500", firmware: "41.02.7",
-                                         language: "en-US", serialNumber: "AUR5540-000731")
-    static let aurora5560 = BundleOrigin(model: "Aurora C5560i", series: "Aurora C5500", firmware: "41.02.7",
-                                         language: "en-US", serialNumber: "AUR5560-000112")
+    static let aurora5540 = BundleOrigin(
+        model: "Aurora C5540i", series: "Aurora C5500", firmware: "41.02.7",
+        language: "en-US", serialNumber: "AUR5540-000731")
+    static let aurora5560 = BundleOrigin(
+        model: "Aurora C5560i", series: "Aurora C5500", firmware: "41.02.7",
+        language: "en-US", serialNumber: "AUR5560-000112")
 
     func boxDigest(_ fixture: EmulatorFixture) throws -> String {
         let digests = try fixture.device.apply(.digests)
@@ -34,8 +37,9 @@ struct BoxRestoreRulesTests {
     func restore(_ fixture: EmulatorFixture, trailer: [UInt8], chain: ChainHash, payload: [UInt8] = payload) throws -> BridgeError? {
         let session = try fixture.loggedIn()
         do {
-            _ = try BoxOperations.restore(session: session, payload: BytesSource(payload), chain: chain, sealedTrailer: trailer,
-                                          journalPath: try temporaryDirectory() + "/box.journal")
+            _ = try BoxOperations.restore(
+                session: session, payload: BytesSource(payload), chain: chain, sealedTrailer: trailer,
+                journalPath: try temporaryDirectory() + "/box.journal")
             return nil
         } catch let error as BridgeError {
             return error
@@ -59,7 +63,8 @@ struct BoxRestoreRulesTests {
         let fixture = try EmulatorFixture(profile: "aurora-c5540", adjust: { $0.categoryClasses[.boxDocuments] = .a })
         let before = try boxDigest(fixture)
         let (trailer, chain) = Self.sealedTrailer(from: Self.aurora5560)
-        let error = try #require(try restore(fixture, trailer: trailer, chain: chain), "the device accepted a class A import from another model")
+        let error = try #require(
+            try restore(fixture, trailer: trailer, chain: chain), "the device accepted a class A import from another model")
         #expect(error.status == .incompatible)
         #expect(error.message.contains("R9"), "\(error.message)")
         #expect(try boxDigest(fixture) == before)

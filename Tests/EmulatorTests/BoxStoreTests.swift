@@ -1,8 +1,9 @@
 import BridgeTransfer
 import Foundation
-@testable import MFPEmulator
 import MFPKit
 import Testing
+
+@testable import MFPEmulator
 
 /// The emulator's box documents: generated content, durable staging, verified apply, and R3's
 /// atomic A/B swap, down to a real kill -9 in the middle of it.
@@ -19,8 +20,10 @@ import Testing
 
     /// Writes `source` into the store's staging as a receiver would (chunks at offsets, then fsync).
     @discardableResult
-    static func stage(_ source: any StreamSource, into store: BoxStore, from start: UInt64 = 0,
-                      upTo end: UInt64? = nil) throws -> ChainHash {
+    static func stage(
+        _ source: any StreamSource, into store: BoxStore, from start: UInt64 = 0,
+        upTo end: UInt64? = nil
+    ) throws -> ChainHash {
         let sink = try store.stagingSink()
         defer { sink.close() }
         let end = end ?? source.size
@@ -65,7 +68,8 @@ import Testing
             #expect(listed.problem == nil)
             let parsed = BoxContainer.walk(size: size) { offset, count in Array(bytes[Int(offset)..<(Int(offset) + count)]) }
             #expect(parsed.documents == listed.documents, "size \(size)")
-            #expect((parsed.problem == nil) == (size == 0 || size >= UInt64(BoxContainer.headerSize)), "size \(size): \(parsed.problem ?? "")")
+            #expect(
+                (parsed.problem == nil) == (size == 0 || size >= UInt64(BoxContainer.headerSize)), "size \(size): \(parsed.problem ?? "")")
             let summary = try first.summary()
             #expect(summary.bytes == size)
             #expect(summary.documents == listed.documents.count)
@@ -282,7 +286,9 @@ import Testing
         _ = FileManager.default.createFile(atPath: directory + "/manifest.json", contents: Data("{\"format\": 1, \"content\"".utf8))
         let unreadable = #expect(throws: EmulatorError.self) { try Self.open(directory) }
         #expect(unreadable?.description.contains("the box manifest \(directory)/manifest.json is unreadable") == true)
-        _ = FileManager.default.createFile(atPath: directory + "/manifest.json", contents: Data("{\"format\": 2, \"content\": \"generated\", \"size\": 1, \"seed\": 1}".utf8))
+        _ = FileManager.default.createFile(
+            atPath: directory + "/manifest.json",
+            contents: Data("{\"format\": 2, \"content\": \"generated\", \"size\": 1, \"seed\": 1}".utf8))
         let newer = #expect(throws: EmulatorError.self) { try Self.open(directory) }
         #expect(newer?.description.contains("newer than this emulator's 1") == true)
     }
@@ -320,10 +326,14 @@ import Testing
                 #expect(reopened.recovery == BoxStore.recoveredOld, "\(step)")
                 #expect(try reopened.contentChain() == oldChain, "\(step)")
                 let staged = try reopened.stagingSink()
-                #expect(try StreamChain.hash(of: staged.read(at: 0, count: Int(incoming.size))) == newChain, "\(step): the staging was lost")
+                #expect(
+                    try StreamChain.hash(of: staged.read(at: 0, count: Int(incoming.size))) == newChain, "\(step): the staging was lost")
                 #expect(staged.checkpoints().count == 1, "\(step): the staging's checkpoints were lost")
                 staged.close()
-                #expect(try Self.files(copy) == (fromImported ? ["manifest.json", "slot-a"] : ["manifest.json"]) + ["staging.part", "staging.part.ckpt"])
+                #expect(
+                    try Self.files(copy) == (fromImported ? ["manifest.json", "slot-a"] : ["manifest.json"]) + [
+                        "staging.part", "staging.part.ckpt",
+                    ])
                 // The device can apply it again.
                 try reopened.applyStaged(expectedSize: incoming.size, expectedChain: newChain)
                 #expect(try reopened.contentChain() == newChain)
@@ -364,8 +374,10 @@ import Testing
 
     /// Runs `mfpbridge-crashtest box` on `directory`; kills it with SIGKILL `delay` after it prints
     /// the line `marker` (`applying`, or `step NAME`), or lets it finish (nil).
-    static func runChild(_ binary: String, directory: String, expectedSize: UInt64, chain: ChainHash,
-                         kill killAt: (marker: String, delay: Duration)?) throws -> ChildRun {
+    static func runChild(
+        _ binary: String, directory: String, expectedSize: UInt64, chain: ChainHash,
+        kill killAt: (marker: String, delay: Duration)?
+    ) throws -> ChildRun {
         let child = Process()
         child.executableURL = URL(fileURLWithPath: binary)
         child.arguments = ["box", directory, "1", "1000", String(expectedSize), chain.description]
@@ -403,8 +415,10 @@ import Testing
         return ChildRun(killed: child.terminationReason == .uncaughtSignal, applyTime: applyTime, output: text)
     }
 
-    @Test(.enabled(if: SettingsStoreTests.crashTestBinary != nil,
-                   "the mfpbridge-crashtest executable is not built: add its target to Package.swift (or set MFPBRIDGE_CRASHTEST)"))
+    @Test(
+        .enabled(
+            if: SettingsStoreTests.crashTestBinary != nil,
+            "the mfpbridge-crashtest executable is not built: add its target to Package.swift (or set MFPBRIDGE_CRASHTEST)"))
     func r3ACrashDuringApplyLeavesTheOldBoxOrTheNewNeverAMix() throws {
         // R3: a crash during apply leaves the old box or the new, never a mix.
         let binary = try #require(SettingsStoreTests.crashTestBinary)
@@ -450,10 +464,13 @@ import Testing
             let start = pristine[(run / 2) % 2]
             let directory = root + "/run-\(run)"
             try FileManager.default.copyItem(atPath: start.directory, toPath: directory)
-            let killAt = run % 2 == 0
+            let killAt =
+                run % 2 == 0
                 ? (marker: "applying", delay: window * (Double(random.int(0...1_000)) / 1_000))
-                : (marker: markers[(run / 2) % markers.count],
-                   delay: .milliseconds(Self.pauseMilliseconds) * (Double(random.int(0...1_200)) / 1_000))
+                : (
+                    marker: markers[(run / 2) % markers.count],
+                    delay: .milliseconds(Self.pauseMilliseconds) * (Double(random.int(0...1_200)) / 1_000)
+                )
             let delay = "\(killAt.delay) after \(killAt.marker)"
             let child = try Self.runChild(binary, directory: directory, expectedSize: incoming.size, chain: newChain, kill: killAt)
             if child.killed { outcomes.killed += 1 }
@@ -475,7 +492,8 @@ import Testing
                     #expect(store.recovery == BoxStore.recoveredOld, "\(context)")
                 }
                 // The import is still staged, whole, with its checkpoint: the device applies it again.
-                #expect(files == [start.oldSlot, "manifest.json", "staging.part", "staging.part.ckpt"].compactMap { $0 }.sorted(), "\(context)")
+                #expect(
+                    files == [start.oldSlot, "manifest.json", "staging.part", "staging.part.ckpt"].compactMap { $0 }.sorted(), "\(context)")
                 let staged = try store.stagingSink()
                 #expect(try staged.size() == incoming.size, "\(context)")
                 #expect(staged.checkpoints().count == 1, "\(context)")
@@ -499,10 +517,12 @@ import Testing
             try? FileManager.default.removeItem(atPath: directory)
         }
         let stepCounts = (["(none)"] + BoxStore.ApplyStep.allCases.map(\.rawValue)).map { "\($0) \(lastStep[$0] ?? 0)" }
-        print("R3 box crash test: an apply of \(incoming.size) bytes takes \(full.applyTime) with \(Self.pauseMilliseconds) ms pauses; "
-              + "\(runs) runs killed at random (half within \(window) of its start, half after a given step): \(outcomes.killed) died of SIGKILL; "
-              + "\(outcomes.old) found the old box (\(outcomes.oldBeforeIntent) of them killed before the apply began), "
-              + "\(outcomes.new) the new (\(outcomes.newAfterFinish) after it finished), none a mix; last step printed: \(stepCounts.joined(separator: ", "))")
+        print(
+            "R3 box crash test: an apply of \(incoming.size) bytes takes \(full.applyTime) with \(Self.pauseMilliseconds) ms pauses; "
+                + "\(runs) runs killed at random (half within \(window) of its start, half after a given step): \(outcomes.killed) died of SIGKILL; "
+                + "\(outcomes.old) found the old box (\(outcomes.oldBeforeIntent) of them killed before the apply began), "
+                + "\(outcomes.new) the new (\(outcomes.newAfterFinish) after it finished), none a mix; last step printed: \(stepCounts.joined(separator: ", "))"
+        )
         #expect(outcomes.old + outcomes.new == runs)
         #expect(outcomes.old > 0 && outcomes.new > 0, "the kills should land on both sides of the commit")
         try? FileManager.default.removeItem(atPath: root)

@@ -5,21 +5,25 @@ import MFPKit
 import Testing
 
 @Suite struct ControlAndScenarioTests {
-    @Test("Commands parse from words, with clear errors", arguments: [
-        (["job", "start", "fax"], ControlCommand.jobStart(.fax)),
-        (["job", "start", "web-access-error-screen"], .jobStart(.webAccessErrorScreen)),
-        (["job", "finish", "all"], .jobFinish(id: nil)),
-        (["job", "finish", "J3"], .jobFinish(id: "J3")),
-        (["error", "raise", "E602-0001"], .errorRaise(DeviceErrorCode(rawValue: "E602-0001")!)),
-        (["sync", "state", "pausing"], .syncState(.pausing)),
-    ])
+    @Test(
+        "Commands parse from words, with clear errors",
+        arguments: [
+            (["job", "start", "fax"], ControlCommand.jobStart(.fax)),
+            (["job", "start", "web-access-error-screen"], .jobStart(.webAccessErrorScreen)),
+            (["job", "finish", "all"], .jobFinish(id: nil)),
+            (["job", "finish", "J3"], .jobFinish(id: "J3")),
+            (["error", "raise", "E602-0001"], .errorRaise(DeviceErrorCode(rawValue: "E602-0001")!)),
+            (["sync", "state", "pausing"], .syncState(.pausing)),
+        ])
     func parse(words: [String], expected: ControlCommand) throws {
         #expect(try ControlCommand.parse(words) == expected)
     }
 
-    @Test("Unknown functions, bad codes and unknown commands are refused", arguments: [
-        ["job", "start", "coffee"], ["error", "raise", "602"], ["reboot", "now"], [], ["admin-password"],
-    ])
+    @Test(
+        "Unknown functions, bad codes and unknown commands are refused",
+        arguments: [
+            ["job", "start", "coffee"], ["error", "raise", "602"], ["reboot", "now"], [], ["admin-password"],
+        ])
     func parseErrors(words: [String]) {
         #expect(throws: EmulatorError.self) { try ControlCommand.parse(words) }
     }
@@ -30,9 +34,12 @@ import Testing
         let control = try ControlServer(device: fixture.device, stateDirectory: fixture.stateDirectory, logger: quietLogger())
         Thread { control.run() }.start()
         defer { control.stop() }
-        let id = try #require(try ControlChannel.send(words: ["job", "start", "send"], secret: nil, stateDirectory: fixture.stateDirectory)).get()
+        let id = try #require(
+            try ControlChannel.send(words: ["job", "start", "send"], secret: nil, stateDirectory: fixture.stateDirectory)
+        ).get()
         #expect(fixture.device.status().activeJobs.map(\.id) == [id])
-        let refused = try #require(try ControlChannel.send(words: ["job", "finish", "J99"], secret: nil, stateDirectory: fixture.stateDirectory))
+        let refused = try #require(
+            try ControlChannel.send(words: ["job", "finish", "J99"], secret: nil, stateDirectory: fixture.stateDirectory))
         #expect(throws: EmulatorError.self) { try refused.get() }
     }
 
@@ -43,12 +50,13 @@ import Testing
 
     @Test("Scenario files parse, sort by time and report the bad line")
     func scenario() throws {
-        let scenario = try Scenario.parse("""
-        # a fax, then an error
-        2.5 error raise E602-0001
-        0.5 job start fax   # arrives first
+        let scenario = try Scenario.parse(
+            """
+            # a fax, then an error
+            2.5 error raise E602-0001
+            0.5 job start fax   # arrives first
 
-        """)
+            """)
         #expect(scenario.events.map(\.at) == [0.5, 2.5])
         let error = #expect(throws: EmulatorError.self) { try Scenario.parse("1 job start fax\nsoon sleep\n") }
         #expect(error?.description.contains("line 2") == true)

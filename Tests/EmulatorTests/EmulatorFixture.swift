@@ -24,15 +24,18 @@ final class EmulatorFixture {
     let session: DeviceSession
 
     /// - Parameter adjust: changes the profile before the machine starts (a class, a language).
-    init(profile: String = "aurora-c5540", stateDirectory: String? = nil,
-         now: @escaping @Sendable () -> Date = Date.init, adjust: (inout DeviceProfile) -> Void = { _ in }) throws {
+    init(
+        profile: String = "aurora-c5540", stateDirectory: String? = nil,
+        now: @escaping @Sendable () -> Date = Date.init, adjust: (inout DeviceProfile) -> Void = { _ in }
+    ) throws {
         self.stateDirectory = try stateDirectory ?? temporaryDirectory()
         var logger = Logger(label: "test")
         logger.logLevel = .warning
         var loaded = try ProfileCatalog(directory: fixtureProfiles).load(profile)
         adjust(&loaded)
-        device = try VirtualMFP(profile: loaded,
-                                stateDirectory: self.stateDirectory, logger: logger, now: now)
+        device = try VirtualMFP(
+            profile: loaded,
+            stateDirectory: self.stateDirectory, logger: logger, now: now)
         let (host, deviceSide) = try SocketLink.pair()
         server = EmulatorServer(device: device, link: deviceSide, logger: logger)
         let server = self.server

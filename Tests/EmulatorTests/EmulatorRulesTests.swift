@@ -1,6 +1,6 @@
-import Foundation
 import BridgeClient
 import BridgeWire
+import Foundation
 import MFPEmulator
 import MFPKit
 import Testing
@@ -12,7 +12,8 @@ struct EmulatorRulesTests {
     }
 
     // R5: a host that skips its own checks is still refused by the device.
-    @Test("R5: the device refuses to reserve while a blocking job runs", arguments: DeviceFunction.allCases.filter(\.blocksImportExportStart))
+    @Test(
+        "R5: the device refuses to reserve while a blocking job runs", arguments: DeviceFunction.allCases.filter(\.blocksImportExportStart))
     func refusesWhileJobRuns(function: DeviceFunction) throws {
         let fixture = try EmulatorFixture()
         let session = try fixture.loggedIn()
@@ -44,7 +45,9 @@ struct EmulatorRulesTests {
         #expect(DeviceSession.failure(failure).status == .refusedByDeviceState)
     }
 
-    @Test("R4: while reserved, the device refuses every listed function and sleep", arguments: DeviceFunction.allCases.filter(\.refusedDuringImportExport))
+    @Test(
+        "R4: while reserved, the device refuses every listed function and sleep",
+        arguments: DeviceFunction.allCases.filter(\.refusedDuringImportExport))
     func refusesDuringImportExport(function: DeviceFunction) throws {
         let fixture = try EmulatorFixture()
         let session = try fixture.loggedIn()
@@ -123,7 +126,8 @@ struct EmulatorRulesTests {
             Issue.record("reserve refused")
             return
         }
-        guard case let .failure(failure) = try session.call(.exportOpen(token: token, categories: [CategorySelection(.personalSettings)])) else {
+        guard case let .failure(failure) = try session.call(.exportOpen(token: token, categories: [CategorySelection(.personalSettings)]))
+        else {
             Issue.record("export of personal settings allowed while sync runs without (a) and (b)")
             return
         }
@@ -131,8 +135,9 @@ struct EmulatorRulesTests {
         #expect(Set(failure.blockers.map(\.code)) == ["sync-condition-a", "sync-condition-b"])
         _ = try fixture.device.apply(.syncPrepareExport)
         _ = try fixture.device.apply(.syncDestination("localhost:8443"))
-        let exported = try session.exportSettings(token: token, selections: [CategorySelection(.personalSettings)],
-                                                  pendingFolder: try temporaryDirectory())
+        let exported = try session.exportSettings(
+            token: token, selections: [CategorySelection(.personalSettings)],
+            pendingFolder: try temporaryDirectory())
         #expect(!exported.snapshot[.personalSettings].isEmpty)
     }
 

@@ -2,9 +2,10 @@ import BridgeClient
 import BridgeTransfer
 import Foundation
 import Glibc
-@testable import MFPEmulator
 import MFPKit
 import Testing
+
+@testable import MFPEmulator
 
 /// Files holding settings or secrets are mode 0600 whatever the umask, and wider ones are narrowed.
 @Suite struct PrivateFileModeTests {
@@ -45,9 +46,11 @@ import Testing
     func history() throws {
         let directory = try temporaryDirectory() + "/data"
         let history = try History.open(dataDirectory: directory)
-        try history.record(HistoryEntry(startedAt: Date(), finishedAt: Date(), operation: "export", device: "emulated:x",
-                                        deviceSerial: nil, model: nil, user: "Administrator", categories: "", outcome: "succeeded",
-                                        exitCode: 0, message: "ok", bundlePath: nil, snapshotPath: nil))
+        try history.record(
+            HistoryEntry(
+                startedAt: Date(), finishedAt: Date(), operation: "export", device: "emulated:x",
+                deviceSerial: nil, model: nil, user: "Administrator", categories: "", outcome: "succeeded",
+                exitCode: 0, message: "ok", bundlePath: nil, snapshotPath: nil))
         #expect(Self.octal(Self.mode(directory + "/history.sqlite")) == "600")
         #expect(Self.octal(Self.mode(directory)) == "700")
         #expect(chmod(directory + "/history.sqlite", 0o644) == 0)

@@ -1,7 +1,8 @@
 import Foundation
-@testable import MFPEmulator
 import MFPKit
 import Testing
+
+@testable import MFPEmulator
 
 /// The realistic data of issue 3, item 5 (RULES.md, "What a realistic device holds").
 @Suite struct SettingsFixtureTests {
@@ -176,8 +177,9 @@ import Testing
                     if key == "password-expires" || key == "print.secure-print-pin-required" { continue }
                     #expect(key.hasSuffix("-hash"), "\(category) \(record.id) \(key) = \(value)")
                     let parts = value.split(separator: "$")
-                    #expect(parts.count == 3 && parts[0] == "sha256" && parts[1].count == 32 && parts[2].count == 64,
-                            "\(category) \(record.id) \(key)")
+                    #expect(
+                        parts.count == 3 && parts[0] == "sha256" && parts[1].count == 32 && parts[2].count == 64,
+                        "\(category) \(record.id) \(key)")
                     #expect(salts.insert(parts[1]).inserted, "a salt is reused")
                     secrets += 1
                 }

@@ -1,7 +1,8 @@
 import Foundation
-@testable import MFPEmulator
 import MFPKit
 import Testing
+
+@testable import MFPEmulator
 
 /// The emulator's settings store: exact round trips, durable staging, and R3's atomic apply.
 @Suite struct SettingsStoreTests {
@@ -175,8 +176,10 @@ import Testing
 
     /// Runs the child on `directory/settings.sqlite`; kills it with SIGKILL `killAfter` after it
     /// says `applying` (nil: lets it finish). Returns true when the child died of the signal.
-    static func runChild(_ binary: String, directory: String, profilePath: String, token: String,
-                         killAfter: Duration?) throws -> (killed: Bool, applyTime: Duration) {
+    static func runChild(
+        _ binary: String, directory: String, profilePath: String, token: String,
+        killAfter: Duration?
+    ) throws -> (killed: Bool, applyTime: Duration) {
         let child = Process()
         child.executableURL = URL(fileURLWithPath: binary)
         child.arguments = ["apply", directory + "/settings.sqlite", profilePath, "1", token]
@@ -212,8 +215,10 @@ import Testing
         }
     }
 
-    @Test(.enabled(if: crashTestBinary != nil,
-                   "the mfpbridge-crashtest executable is not built: add its target to Package.swift (or set MFPBRIDGE_CRASHTEST)"))
+    @Test(
+        .enabled(
+            if: crashTestBinary != nil,
+            "the mfpbridge-crashtest executable is not built: add its target to Package.swift (or set MFPBRIDGE_CRASHTEST)"))
     func r3ACrashDuringApplyLeavesTheOldSettingsOrTheNewNeverAMix() throws {
         // R3: a crash during apply leaves the old settings or the new, never a mix.
         let binary = try #require(Self.crashTestBinary)
@@ -264,14 +269,16 @@ import Testing
                 #expect(try store.stagedTokens().isEmpty, "run \(run): the new settings but still staged")
             } else {
                 let mixed = SettingCategory.allCases.filter { found[$0] != old[$0] && found[$0] != new[$0] }
-                Issue.record("run \(run) (killed after \(delay)): a mix of old and new; categories neither: \(mixed); files kept in \(directory)")
+                Issue.record(
+                    "run \(run) (killed after \(delay)): a mix of old and new; categories neither: \(mixed); files kept in \(directory)")
                 continue
             }
             // Each run is a few MB: keep only the evidence of a failure.
             try? FileManager.default.removeItem(atPath: directory)
         }
-        print("R3 crash test: an apply takes \(full.applyTime); \(runs) runs killed at random in \(window): "
-              + "\(outcomes.killed) died of SIGKILL, \(outcomes.old) found the old settings, \(outcomes.new) the new, none a mix")
+        print(
+            "R3 crash test: an apply takes \(full.applyTime); \(runs) runs killed at random in \(window): "
+                + "\(outcomes.killed) died of SIGKILL, \(outcomes.old) found the old settings, \(outcomes.new) the new, none a mix")
         #expect(outcomes.old + outcomes.new == runs)
     }
 }

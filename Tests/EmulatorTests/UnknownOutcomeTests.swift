@@ -17,8 +17,10 @@ struct UnknownOutcomeTests {
         session.commitPatience = .milliseconds(200)
         let payload = BytesSource((0..<(3 << 20)).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ 7) })
         let chain = try BlockChainIndex.of(payload).chain
-        let sealed = BoxBackupTrailer(origin: BoxRestoreRulesTests.aurora5540, createdAt: Date(), documents: 0, payloadSize: payload.size,
-                                      payloadChain: chain.bytes.map { String(format: "%02x", $0) }.joined()).sealed()
+        let sealed = BoxBackupTrailer(
+            origin: BoxRestoreRulesTests.aurora5540, createdAt: Date(), documents: 0, payloadSize: payload.size,
+            payloadChain: chain.bytes.map { String(format: "%02x", $0) }.joined()
+        ).sealed()
         let journal = try temporaryDirectory() + "/restore.journal"
         _ = try fixture.device.apply(.freezeAfter(op: "box-import-commit"))
         let error = #expect(throws: BridgeError.self, "a restore whose commit got no answer reported success") {
@@ -46,8 +48,9 @@ struct UnknownOutcomeTests {
         let fixture = try EmulatorFixture(profile: "aurora-c5560")
         let session = try fixture.loggedIn()
         session.commitPatience = .milliseconds(200)
-        let importing = try ImportOperation(session: session, bundle: (exported.origin, exported.snapshot),
-                                            selections: [CategorySelection(.addressBook)], pendingFolder: try temporaryDirectory())
+        let importing = try ImportOperation(
+            session: session, bundle: (exported.origin, exported.snapshot),
+            selections: [CategorySelection(.addressBook)], pendingFolder: try temporaryDirectory())
         _ = try importing.prepare()
         _ = try fixture.device.apply(.freezeAfter(op: "import-commit"))
         let asked = AskedTransfer()

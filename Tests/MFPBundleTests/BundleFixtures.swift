@@ -1,7 +1,8 @@
 import Foundation
-@_spi(TestTools) @testable import MFPBundle
 import MFPKit
 import Testing
+
+@_spi(TestTools) @testable import MFPBundle
 
 /// Small bundles for the tests: scrypt kept tiny (the header records it), fixed salt and nonce
 /// prefix where bytes must be reproducible.
@@ -12,8 +13,9 @@ enum Fixtures {
     static let noncePrefix: [UInt8] = [0xA0, 0xA1, 0xA2, 0xA3, 0xA4, 0xA5, 0xA6]
 
     static func header(createdAt: Date = Date(timeIntervalSince1970: 1_767_225_600)) -> BundleHeader {
-        BundleHeader(model: "Aurora C5540i", series: "Aurora C5500", firmware: "41.02.7", displayLanguage: "en-US",
-                     sourceSerialNumber: "AUR5540-000731", createdAt: createdAt, categories: [])
+        BundleHeader(
+            model: "Aurora C5540i", series: "Aurora C5500", firmware: "41.02.7", displayLanguage: "en-US",
+            sourceSerialNumber: "AUR5540-000731", createdAt: createdAt, categories: [])
     }
 
     /// Three categories, one of them empty; a few hundred bytes in all.
@@ -23,18 +25,22 @@ enum Fixtures {
             SettingRecord(id: "0002", fields: ["name": "Accounts", "type": "e-mail", "address": "accounts@example.com"]),
         ],
         .paperTypes: [
-            SettingRecord(id: "plain-80", fields: ["weight": "80"], crossModelClass: .c),
+            SettingRecord(id: "plain-80", fields: ["weight": "80"], crossModelClass: .c)
         ],
         .favorites: [],
     ])
 
     /// A bundle in memory, with the chosen chunk size.
-    static func bundle(_ snapshot: SettingsSnapshot = snapshot, password: String? = nil, chunkSize: Int = 64,
-                       header: BundleHeader = header(), salt: [UInt8] = salt,
-                       noncePrefix: [UInt8] = noncePrefix) throws -> [UInt8] {
+    static func bundle(
+        _ snapshot: SettingsSnapshot = snapshot, password: String? = nil, chunkSize: Int = 64,
+        header: BundleHeader = header(), salt: [UInt8] = salt,
+        noncePrefix: [UInt8] = noncePrefix
+    ) throws -> [UInt8] {
         var out: [UInt8] = []
-        try BundleWriter.write(snapshot, header: header, password: password, kdf: tinyKDF, chunkSize: chunkSize,
-                               salt: salt, noncePrefix: noncePrefix) { out += $0 }
+        try BundleWriter.write(
+            snapshot, header: header, password: password, kdf: tinyKDF, chunkSize: chunkSize,
+            salt: salt, noncePrefix: noncePrefix
+        ) { out += $0 }
         return out
     }
 

@@ -1,9 +1,10 @@
 import BridgeTransfer
 import Crypto
 import Foundation
-@_spi(TestTools) @testable import MFPBundle
 import MFPKit
 import Testing
+
+@_spi(TestTools) @testable import MFPBundle
 
 /// docs/bundle-format.md's worked examples are these bytes, exactly.
 @Suite("docs/bundle-format.md: the worked examples")
@@ -12,13 +13,15 @@ struct BundleFormatDocTests {
         .deletingLastPathComponent().appendingPathComponent("docs/bundle-format.md")
 
     static let snapshot = SettingsSnapshot(categories: [
-        .paperTypes: [SettingRecord(id: "plain", fields: ["weight": "80"])],
+        .paperTypes: [SettingRecord(id: "plain", fields: ["weight": "80"])]
     ])
 
     static func example(password: String?) throws -> [UInt8] {
         var out: [UInt8] = []
-        try BundleWriter.write(snapshot, header: Fixtures.header(), password: password, kdf: Fixtures.tinyKDF,
-                               chunkSize: 32, salt: Fixtures.salt, noncePrefix: Fixtures.noncePrefix) { out += $0 }
+        try BundleWriter.write(
+            snapshot, header: Fixtures.header(), password: password, kdf: Fixtures.tinyKDF,
+            chunkSize: 32, salt: Fixtures.salt, noncePrefix: Fixtures.noncePrefix
+        ) { out += $0 }
         return out
     }
 
@@ -77,13 +80,15 @@ struct BundleFormatDocTests {
 @Suite("docs/bundle-format.md: box backups")
 struct BoxBackupFormatDocTests {
     static let payload = Array("document one\ndocument two\n".utf8)
-    static let origin = BundleOrigin(model: "Aurora C5540i", series: "Aurora C5500", firmware: "41.02.7",
-                                     language: "en-US", serialNumber: "AUR5540-000731")
+    static let origin = BundleOrigin(
+        model: "Aurora C5540i", series: "Aurora C5500", firmware: "41.02.7",
+        language: "en-US", serialNumber: "AUR5540-000731")
 
     static func trailer() -> BoxBackupTrailer {
-        BoxBackupTrailer(origin: origin, createdAt: Date(timeIntervalSince1970: 1_767_225_600), documents: 2,
-                         payloadSize: UInt64(payload.count),
-                         payloadChain: StreamChain.hash(of: payload).bytes.map { String(format: "%02x", $0) }.joined())
+        BoxBackupTrailer(
+            origin: origin, createdAt: Date(timeIntervalSince1970: 1_767_225_600), documents: 2,
+            payloadSize: UInt64(payload.count),
+            payloadChain: StreamChain.hash(of: payload).bytes.map { String(format: "%02x", $0) }.joined())
     }
 
     @Test("R8: the box backup example is byte for byte what the writer makes, and its trailer opens")

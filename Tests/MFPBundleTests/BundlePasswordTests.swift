@@ -1,6 +1,7 @@
-@testable import MFPBundle
 import MFPKit
 import Testing
+
+@testable import MFPBundle
 
 @Suite("R13: bundle passwords")
 struct BundlePasswordTests {

@@ -1,7 +1,8 @@
 import Foundation
-@testable import MFPBundle
 import MFPKit
 import Testing
+
+@testable import MFPBundle
 
 @Suite("Bundles: round trips and streaming")
 struct BundleRoundTripTests {
@@ -57,8 +58,10 @@ struct BundleRoundTripTests {
     @Test("Streaming: the writer hands out pieces of at most one chunk and its tag", arguments: [nil, Fixtures.password])
     func writerPieces(password: String?) throws {
         var pieces: [Int] = []
-        var writer = try BundleWriter(header: Fixtures.header().describing(Fixtures.snapshot), password: password,
-                                      kdf: Fixtures.tinyKDF, chunkSize: 16) { pieces.append($0.count) }
+        var writer = try BundleWriter(
+            header: Fixtures.header().describing(Fixtures.snapshot), password: password,
+            kdf: Fixtures.tinyKDF, chunkSize: 16
+        ) { pieces.append($0.count) }
         let headerPiece = pieces.count
         for entry in writer.header.categories {
             try writer.add(entry.category, bytes: CanonicalContent.encode(Fixtures.snapshot[entry.category]))

@@ -1,8 +1,9 @@
 import Crypto
 import Foundation
-@testable import MFPBundle
 import MFPKit
 import Testing
+
+@testable import MFPBundle
 
 @Suite("R8, R13: every change to a bundle is detected")
 struct BundleTamperTests {
@@ -81,8 +82,9 @@ struct BundleTamperTests {
         var otherSnapshot = Fixtures.snapshot
         otherSnapshot[.addressBook][0].fields["name"] = "Front dusk"
         // Same salt and nonce prefix, so same key and nonces: only the header digest binds the chunk.
-        let other = try Fixtures.bundle(otherSnapshot, password: Fixtures.password, chunkSize: 16,
-                                        header: Fixtures.header(createdAt: Date(timeIntervalSince1970: 1_767_225_601)))
+        let other = try Fixtures.bundle(
+            otherSnapshot, password: Fixtures.password, chunkSize: 16,
+            header: Fixtures.header(createdAt: Date(timeIntervalSince1970: 1_767_225_601)))
         let start = Fixtures.headerLength(one)
         #expect(start == Fixtures.headerLength(other))
         var mixed = one
@@ -94,7 +96,9 @@ struct BundleTamperTests {
     func swappedParts() throws {
         // Two categories with the same content have parts of the same length.
         let records = [SettingRecord(id: "b1", fields: ["label": "Scan to me"])]
-        let snapshot = SettingsSnapshot(categories: [.favorites: records, .buttons: [SettingRecord(id: "b1", fields: ["label": "Scan to us"])]])
+        let snapshot = SettingsSnapshot(categories: [
+            .favorites: records, .buttons: [SettingRecord(id: "b1", fields: ["label": "Scan to us"])],
+        ])
         let bytes = try Fixtures.bundle(snapshot)
         let start = Fixtures.headerLength(bytes)
         let partLength = CanonicalContent.encode(records).count + 32
@@ -126,8 +130,10 @@ struct BundleTamperTests {
     @Test("R8: header edits are detected, even with the header's SHA-256 recomputed", arguments: [nil, Fixtures.password])
     func headerEdits(password: String?) throws {
         let bytes = try Fixtures.bundle(password: password, chunkSize: 16)
-        for (old, new) in [("Aurora C5540i", "Aurora C5560i"), ("en-US", "de-DE"), ("\"itemCount\":2", "\"itemCount\":1"),
-                           ("2026-01-01T00", "2025-01-01T00")] {
+        for (old, new) in [
+            ("Aurora C5540i", "Aurora C5560i"), ("en-US", "de-DE"), ("\"itemCount\":2", "\"itemCount\":1"),
+            ("2026-01-01T00", "2025-01-01T00"),
+        ] {
             let plain = try editHeader(bytes, old, new, fixDigest: false)
             let plainError = Fixtures.rejection(plain, password: password)
             #expect(Fixtures.isDamaged(plainError))
@@ -149,8 +155,10 @@ struct BundleTamperTests {
     @Test("A hostile header cannot ask for gigabytes of scrypt memory")
     func hostileKDF() throws {
         let bytes = try Fixtures.bundle(password: Fixtures.password)
-        for (old, new) in [("\"n\":16", "\"n\":4194304"), ("\"r\":1", "\"r\":64"), ("\"p\":1", "\"p\":99"),
-                           ("\"chunkSize\":64", "\"chunkSize\":99999999999")] {
+        for (old, new) in [
+            ("\"n\":16", "\"n\":4194304"), ("\"r\":1", "\"r\":64"), ("\"p\":1", "\"p\":99"),
+            ("\"chunkSize\":64", "\"chunkSize\":99999999999"),
+        ] {
             let forged = try editHeader(bytes, old, new, fixDigest: true)
             let error = Fixtures.rejection(forged, password: Fixtures.password)
             #expect(Fixtures.isDamaged(error), "\(new): \(String(describing: error))")

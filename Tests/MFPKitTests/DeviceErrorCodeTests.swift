@@ -7,7 +7,9 @@ import Testing
         #expect(DeviceErrorCode(rawValue: text)?.rawValue == text.uppercased())
     }
 
-    @Test("Rejects what is not an error code", arguments: ["", "E602", "E60-0001", "E6020-0001", "X602-0001", "E602-001", "E602-00012", "E602_0001", "0D90", "E60A-0001"])
+    @Test(
+        "Rejects what is not an error code",
+        arguments: ["", "E602", "E60-0001", "E6020-0001", "X602-0001", "E602-001", "E602-00012", "E602_0001", "0D90", "E60A-0001"])
     func invalid(text: String) {
         #expect(DeviceErrorCode(rawValue: text) == nil)
     }

@@ -65,7 +65,9 @@ struct ImportExportPreflightTests {
         #expect(codes == ["shutting-down", "error-code", "job-running:send", "job-running:fax"])
     }
 
-    @Test("R5, R6: active settings sync does not block the start; status notes the limitation", arguments: [SyncState.running, .pausing, .paused])
+    @Test(
+        "R5, R6: active settings sync does not block the start; status notes the limitation",
+        arguments: [SyncState.running, .pausing, .paused])
     func settingsSync(state: SyncState) {
         var status = idleStatus()
         status.sync = SyncStatus(role: .client, state: state)

@@ -13,8 +13,9 @@ struct ImportPlannerTests {
 
     func origin(_ name: String) -> BundleOrigin {
         let profile = profiles[name]!
-        return BundleOrigin(model: profile.model, series: profile.series, firmware: profile.firmwareVersion,
-                            language: profile.displayLanguage, serialNumber: profile.serialNumber)
+        return BundleOrigin(
+            model: profile.model, series: profile.series, firmware: profile.firmwareVersion,
+            language: profile.displayLanguage, serialNumber: profile.serialNumber)
     }
 
     func status(_ name: String) -> DeviceStatus {
@@ -42,8 +43,9 @@ struct ImportPlannerTests {
             SettingRecord(id: "a", fields: ["name": "Same"]), SettingRecord(id: "b", fields: ["name": "Old value"]),
             SettingRecord(id: "d", fields: ["name": "Only here"]),
         ]
-        let plan = ImportPlanner.plan(origin: origin("aurora-c5540"), incoming: incoming, selections: [CategorySelection(.addressBook)],
-                                      target: profiles["aurora-c5540"]!.capabilities, status: status("aurora-c5540"), current: current, now: now)
+        let plan = ImportPlanner.plan(
+            origin: origin("aurora-c5540"), incoming: incoming, selections: [CategorySelection(.addressBook)],
+            target: profiles["aurora-c5540"]!.capabilities, status: status("aurora-c5540"), current: current, now: now)
         let book = plan.categories[0]
         #expect(!plan.isRefused)
         #expect(book.overwritten == ["b"])
@@ -55,15 +57,16 @@ struct ImportPlannerTests {
 
     @Test("R7: a bundle from another display language is refused, naming both")
     func language() {
-        let plan = ImportPlanner.plan(origin: origin("meridian-m3200"), incoming: SettingsSnapshot(), selections: [CategorySelection(.addressBook)],
-                                      target: profiles["aurora-c5540"]!.capabilities, status: status("aurora-c5540"), current: SettingsSnapshot(), now: now)
+        let plan = ImportPlanner.plan(
+            origin: origin("meridian-m3200"), incoming: SettingsSnapshot(), selections: [CategorySelection(.addressBook)],
+            target: profiles["aurora-c5540"]!.capabilities, status: status("aurora-c5540"), current: SettingsSnapshot(), now: now)
         #expect(plan.refusals.map(\.rule) == [.r7])
         #expect(plan.refusals[0].message.contains("de-DE") && plan.refusals[0].message.contains("en-US"))
     }
 
     @Test("R9: class A stays on its model, B in its series, No never; C travels")
     func classes() {
-        let target = profiles["aurora-c5560"]!   // same series as the c5540, another model
+        let target = profiles["aurora-c5560"]! // same series as the c5540, another model
         #expect(!ImportPlanner.allows(.a, from: origin("aurora-c5540"), to: target.capabilities))
         #expect(ImportPlanner.allows(.b, from: origin("aurora-c5540"), to: target.capabilities))
         #expect(ImportPlanner.allows(.c, from: origin("meridian-m3200"), to: target.capabilities))
@@ -73,17 +76,21 @@ struct ImportPlannerTests {
 
         var incoming = SettingsSnapshot()
         incoming[.settingsRegistration] = [
-            SettingRecord(id: "x/a", fields: ["v": "1"], crossModelClass: .a), SettingRecord(id: "x/b", fields: ["v": "1"], crossModelClass: .b),
-            SettingRecord(id: "x/c", fields: ["v": "1"], crossModelClass: .c), SettingRecord(id: "x/no", fields: ["v": "1"], crossModelClass: .no),
+            SettingRecord(id: "x/a", fields: ["v": "1"], crossModelClass: .a),
+            SettingRecord(id: "x/b", fields: ["v": "1"], crossModelClass: .b),
+            SettingRecord(id: "x/c", fields: ["v": "1"], crossModelClass: .c),
+            SettingRecord(id: "x/no", fields: ["v": "1"], crossModelClass: .no),
         ]
         // The settings category itself is class A in the profiles: into a sibling model it is skipped whole.
-        let sibling = ImportPlanner.plan(origin: origin("aurora-c5540"), incoming: incoming, selections: [CategorySelection(.settingsRegistration)],
-                                         target: target.capabilities, status: status("aurora-c5560"), current: SettingsSnapshot(), now: now)
+        let sibling = ImportPlanner.plan(
+            origin: origin("aurora-c5540"), incoming: incoming, selections: [CategorySelection(.settingsRegistration)],
+            target: target.capabilities, status: status("aurora-c5560"), current: SettingsSnapshot(), now: now)
         #expect(sibling.categories[0].applied == false)
         #expect(sibling.categories[0].skipReason?.rule == .r9)
         // Into the same model, each item's own class decides, and every skipped item is named.
-        let same = ImportPlanner.plan(origin: origin("aurora-c5560"), incoming: incoming, selections: [CategorySelection(.settingsRegistration)],
-                                      target: target.capabilities, status: status("aurora-c5560"), current: SettingsSnapshot(), now: now)
+        let same = ImportPlanner.plan(
+            origin: origin("aurora-c5560"), incoming: incoming, selections: [CategorySelection(.settingsRegistration)],
+            target: target.capabilities, status: status("aurora-c5560"), current: SettingsSnapshot(), now: now)
         #expect(same.categories[0].added == ["x/a", "x/b", "x/c"])
         #expect(same.categories[0].skipped.map(\.id) == ["x/no"])
     }
@@ -100,8 +107,9 @@ struct ImportPlannerTests {
         incoming[.addressBook] = records
         var source = origin("meridian-m3200")
         source.serialNumber = "OTHER"
-        let plan = ImportPlanner.plan(origin: source, incoming: incoming, selections: [CategorySelection(.addressBook)],
-                                      target: target.capabilities, status: status("meridian-m3200"), current: SettingsSnapshot(), now: now)
+        let plan = ImportPlanner.plan(
+            origin: source, incoming: incoming, selections: [CategorySelection(.addressBook)],
+            target: target.capabilities, status: status("meridian-m3200"), current: SettingsSnapshot(), now: now)
         let book = plan.categories[0]
         #expect(book.added.count == limit - 1)
         #expect(book.skipped.count == 7)
@@ -115,12 +123,16 @@ struct ImportPlannerTests {
         let target = profiles["aurora-c5540"]!
         let exporter = SecurityPolicyPassword.hash(password: "policy-1")
         var incoming = SettingsSnapshot()
-        incoming[.securityPolicy] = [SecurityPolicyPassword.record(hash: exporter), SettingRecord(id: "tls/min-version", fields: ["value": "1.2"])]
+        incoming[.securityPolicy] = [
+            SecurityPolicyPassword.record(hash: exporter), SettingRecord(id: "tls/min-version", fields: ["value": "1.2"]),
+        ]
         func plan(current hash: String?) -> CategoryPlan {
             var current = SettingsSnapshot()
             current[.securityPolicy] = hash.map { [SecurityPolicyPassword.record(hash: $0)] } ?? []
-            return ImportPlanner.plan(origin: origin("aurora-c5540"), incoming: incoming, selections: [CategorySelection(.securityPolicy)],
-                                      target: target.capabilities, status: status("aurora-c5540"), current: current, now: now).categories[0]
+            return ImportPlanner.plan(
+                origin: origin("aurora-c5540"), incoming: incoming, selections: [CategorySelection(.securityPolicy)],
+                target: target.capabilities, status: status("aurora-c5540"), current: current, now: now
+            ).categories[0]
         }
         let none = plan(current: nil)
         #expect(none.applied && none.setsSecurityPolicyPassword)
@@ -146,7 +158,10 @@ struct ImportPlannerTests {
     func syncClientExport() {
         let selections = [CategorySelection(.personalSettings)]
         var sync = SyncStatus(role: .client, state: .running)
-        #expect(Set(SyncRestrictions.blockers(.export, selections: selections, sync: sync, now: now).map(\.code)) == ["sync-condition-a", "sync-condition-b"])
+        #expect(
+            Set(SyncRestrictions.blockers(.export, selections: selections, sync: sync, now: now).map(\.code)) == [
+                "sync-condition-a", "sync-condition-b",
+            ])
         sync.exportPreparedAt = now.addingTimeInterval(-14 * 60)
         sync.connectionDestination = "localhost:8443"
         #expect(SyncRestrictions.blockers(.export, selections: selections, sync: sync, now: now).isEmpty)
@@ -161,7 +176,10 @@ struct ImportPlannerTests {
     func syncServer() throws {
         var sync = SyncStatus(role: .server, state: .running, connectionDestination: "mfp-7.example:8443")
         let lists = [try CategorySelection.parse("user-group-address-lists:05,20"), CategorySelection(.personalSettings)]
-        #expect(SyncRestrictions.blockers(.import, selections: lists, sync: sync, now: now).map(\.code) == ["sync-condition-b", "sync-condition-b"])
+        #expect(
+            SyncRestrictions.blockers(.import, selections: lists, sync: sync, now: now).map(\.code) == [
+                "sync-condition-b", "sync-condition-b",
+            ])
         sync.connectionDestination = "localhost:8443"
         #expect(SyncRestrictions.blockers(.import, selections: lists, sync: sync, now: now).isEmpty)
     }
@@ -173,11 +191,16 @@ struct ImportPlannerTests {
             let sync = SyncStatus(role: role, state: .running, exportPreparedAt: now, connectionDestination: "localhost:8443")
             #expect(SyncRestrictions.blockers(.export, selections: one, sync: sync, now: now).map(\.code) == ["individual-list-export"])
         }
-        #expect(SyncRestrictions.blockers(.export, selections: [CategorySelection(.userGroupAddressLists)],
-                                          sync: SyncStatus(role: .none, state: .stopped), now: now).isEmpty)
+        #expect(
+            SyncRestrictions.blockers(
+                .export, selections: [CategorySelection(.userGroupAddressLists)],
+                sync: SyncStatus(role: .none, state: .stopped), now: now
+            ).isEmpty)
     }
 
-    @Test("Category selections parse, and refuse what cannot be narrowed", arguments: ["address-book:01", "user-group-address-lists:5", "user-group-address-lists:", "coffee", "user-group-address-lists:51"])
+    @Test(
+        "Category selections parse, and refuse what cannot be narrowed",
+        arguments: ["address-book:01", "user-group-address-lists:5", "user-group-address-lists:", "coffee", "user-group-address-lists:51"])
     func selectionErrors(text: String) {
         #expect(throws: SelectionError.self) { try CategorySelection.parse(text) }
     }

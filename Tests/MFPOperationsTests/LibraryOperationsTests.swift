@@ -28,8 +28,10 @@ struct LibraryOperationsTests {
     @Test("export, then import onto a sibling: a plan to confirm, a snapshot, the history; nothing left pending")
     func exportThenImport() throws {
         let bundle = folder + "/book.mfpb"
-        let exported = try SettingsExport(target: target("aurora-c5540"), selections: [CategorySelection(.addressBook)],
-                                          output: bundle, bundlePassword: nil).run(context)
+        let exported = try SettingsExport(
+            target: target("aurora-c5540"), selections: [CategorySelection(.addressBook)],
+            output: bundle, bundlePassword: nil
+        ).run(context)
         #expect(exported.origin.serialNumber == "AUR5540-000731")
         #expect((exported.counts[.addressBook] ?? 0) > 0)
 
@@ -55,8 +57,10 @@ struct LibraryOperationsTests {
     @Test("a refusal in the confirmation changes nothing and leaves nothing pending")
     func refusedConfirmation() throws {
         let bundle = folder + "/book.mfpb"
-        _ = try SettingsExport(target: target("aurora-c5540"), selections: [CategorySelection(.addressBook)],
-                               output: bundle, bundlePassword: nil).run(context)
+        _ = try SettingsExport(
+            target: target("aurora-c5540"), selections: [CategorySelection(.addressBook)],
+            output: bundle, bundlePassword: nil
+        ).run(context)
         let contents = try MFPBundleCodec().read(path: bundle, password: nil)
         #expect(throws: BridgeError.self) {
             _ = try SettingsImport(target: target("aurora-c5560"), bundlePath: bundle, bundle: contents, selections: nil)
@@ -70,8 +74,10 @@ struct LibraryOperationsTests {
         let store = context.workspace.pending
         let output = folder + "/later.mfpbox"
         // As an interrupted run leaves it: bound to another machine first.
-        var record = try store.begin(PendingOperation(operation: "box-backup", target: target("aurora-c5540"),
-                                                      files: [output], arguments: ["box-backup"]))
+        var record = try store.begin(
+            PendingOperation(
+                operation: "box-backup", target: target("aurora-c5540"),
+                files: [output], arguments: ["box-backup"]))
         record.machine = MachineIdentity(model: "Aurora C5560i", serialNumber: "AUR5560-001208")
         try store.save(record)
         let resumer = Resumer(context: context, bundlePassword: { _ in nil }, confirmImport: { _ in })

@@ -15,7 +15,9 @@ func temporaryFolder() throws -> String {
 
 @Suite("Every file format refuses every mutant (R8, R13)")
 struct FileFormatMutationTests {
-    @Test("R8, R13: a seeded mutation campaign over bundles, protected bundles, box backups, snapshots and random files: every mutant exits 6")
+    @Test(
+        "R8, R13: a seeded mutation campaign over bundles, protected bundles, box backups, snapshots and random files: every mutant exits 6"
+    )
     func smallCampaign() throws {
         let report = try MutationCampaign(seed: 7, mutants: 1_500).run()
         #expect(report.failed == 0, "\(report.lines.joined(separator: "\n"))")
@@ -37,13 +39,15 @@ struct FileFormatMutationTests {
 /// Box backup files as `verify`, `inspect` and `box-restore` read them (BoxBackupFile).
 @Suite("Box backup files, format 2 (R8)")
 struct BoxBackupFileTests {
-    static let english = BundleOrigin(model: "Aurora C5540i", series: "Aurora C5500", firmware: "41.02.7",
-                                      language: "en-US", serialNumber: "AUR5540-000731")
+    static let english = BundleOrigin(
+        model: "Aurora C5540i", series: "Aurora C5500", firmware: "41.02.7",
+        language: "en-US", serialNumber: "AUR5540-000731")
 
     static func backup(payload: [UInt8] = Array(repeating: 0x5A, count: 3000)) -> [UInt8] {
-        let trailer = BoxBackupTrailer(origin: english, createdAt: Date(timeIntervalSince1970: 1_767_225_600), documents: 3,
-                                       payloadSize: UInt64(payload.count),
-                                       payloadChain: StreamChain.hash(of: payload).bytes.map { String(format: "%02x", $0) }.joined())
+        let trailer = BoxBackupTrailer(
+            origin: english, createdAt: Date(timeIntervalSince1970: 1_767_225_600), documents: 3,
+            payloadSize: UInt64(payload.count),
+            payloadChain: StreamChain.hash(of: payload).bytes.map { String(format: "%02x", $0) }.joined())
         return BoxBackupFormat.preamble + payload + trailer.sealed()
     }
 

@@ -7,13 +7,20 @@ import Testing
 
 /// scripts/bench-usb: throughput over USBLink against the raw bulk echo of the same harness, in
 /// one run. Export does not exist yet: status round trips and a bulk payload echo stand in for it.
-@Suite(.serialized, .enabled(if: USBHarness.shared != nil && ProcessInfo.processInfo.environment["MFPB_USB_BENCH"] == "1",
-                             "benchmark: run scripts/bench-usb (needs the emulated USB bus and MFPB_USB_BENCH=1)"))
+@Suite(
+    .serialized,
+    .enabled(
+        if: USBHarness.shared != nil && ProcessInfo.processInfo.environment["MFPB_USB_BENCH"] == "1",
+        "benchmark: run scripts/bench-usb (needs the emulated USB bus and MFPB_USB_BENCH=1)"))
 struct USBBenchmark {
-    static var echoDevice: [String: Any] { [
-        "vendorID": 0x3A5C, "productID": 0x0EC0, "manufacturer": "mfpbridge", "product": "Echo", "serial": "ECHO-B",
-        "interfaces": [["number": 0, "interfaceClass": 255, "subclass": 255, "interfaceProtocol": 255, "bulkIn": 0x81, "bulkOut": 0x02]],
-    ] }
+    static var echoDevice: [String: Any] {
+        [
+            "vendorID": 0x3A5C, "productID": 0x0EC0, "manufacturer": "mfpbridge", "product": "Echo", "serial": "ECHO-B",
+            "interfaces": [
+                ["number": 0, "interfaceClass": 255, "subclass": 255, "interfaceProtocol": 255, "bulkIn": 0x81, "bulkOut": 0x02]
+            ],
+        ]
+    }
 
     func seconds(_ duration: Duration) -> Double {
         let (s, atto) = duration.components
@@ -75,8 +82,10 @@ struct USBBenchmark {
             let link = try USBLink.open(address: "usb:3a5c:0ec0", allowList: .builtIn)
             let viaLink = try linkEcho(link, size: size, count: count)
             link.close()
-            report(String(format: "echo %7d B x %3d: raw libusb %7.1f MB/s, USBLink %7.1f MB/s, ratio USBLink/raw %.2f",
-                          size, count, raw, viaLink, viaLink / raw))
+            report(
+                String(
+                    format: "echo %7d B x %3d: raw libusb %7.1f MB/s, USBLink %7.1f MB/s, ratio USBLink/raw %.2f",
+                    size, count, raw, viaLink, viaLink / raw))
         }
         // Status round trips (request about 60 B, answer about 700 B) against raw echo round trips
         // of a 1 KiB payload.
@@ -94,8 +103,10 @@ struct USBBenchmark {
         started = ContinuousClock.now
         let rawSmall = try rawEcho(vendor: 0x3A5C, product: 0x0EC0, size: 1024, count: rounds)
         let rawPerSecond = rawSmall * 1e6 / 2048
-        report(String(format: "status round trips over USBLink %.0f/s; raw 1 KiB echo round trips %.0f/s; ratio %.2f",
-                      statusPerSecond, rawPerSecond, statusPerSecond / rawPerSecond))
+        report(
+            String(
+                format: "status round trips over USBLink %.0f/s; raw 1 KiB echo round trips %.0f/s; ratio %.2f",
+                statusPerSecond, rawPerSecond, statusPerSecond / rawPerSecond))
         #expect(lines.count == 4)
     }
 }

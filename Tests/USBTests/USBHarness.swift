@@ -13,7 +13,8 @@ final class USBHarness: Sendable {
     static let unavailableReason: String? = {
         if shared != nil { return nil }
         let hasUmockdev = FileManager.default.isExecutableFile(atPath: "/usr/bin/umockdev-wrapper")
-        let hasGI = FileManager.default.fileExists(atPath: "/usr/lib/x86_64-linux-gnu/girepository-1.0/UMockdev-1.0.typelib")
+        let hasGI =
+            FileManager.default.fileExists(atPath: "/usr/lib/x86_64-linux-gnu/girepository-1.0/UMockdev-1.0.typelib")
             || FileManager.default.fileExists(atPath: "/usr/lib/aarch64-linux-gnu/girepository-1.0/UMockdev-1.0.typelib")
         if !hasUmockdev || !hasGI {
             return "umockdev is not installed (apt-get install umockdev gir1.2-umockdev-1.0 python3-gi): the emulated USB bus cannot run"
@@ -80,16 +81,22 @@ final class USBHarness: Sendable {
 
     /// A USB serial adapter with a vendor-specific interface (ff/ff/ff, like ours) but ids that
     /// are on no allow-list.
-    static var unrelatedSerialAdapter: [String: Any] { [
-        "vendorID": 0x0403, "productID": 0x6001, "manufacturer": "FTDI", "product": "FT232R USB UART", "serial": "A10KZP1",
-        "interfaces": [["number": 0, "interfaceClass": 255, "subclass": 255, "interfaceProtocol": 255, "bulkIn": 0x81, "bulkOut": 0x02]],
-    ] }
+    static var unrelatedSerialAdapter: [String: Any] {
+        [
+            "vendorID": 0x0403, "productID": 0x6001, "manufacturer": "FTDI", "product": "FT232R USB UART", "serial": "A10KZP1",
+            "interfaces": [
+                ["number": 0, "interfaceClass": 255, "subclass": 255, "interfaceProtocol": 255, "bulkIn": 0x81, "bulkOut": 0x02]
+            ],
+        ]
+    }
 
     /// A mouse (HID boot protocol).
-    static var unrelatedMouse: [String: Any] { [
-        "vendorID": 0x046D, "productID": 0xC077, "manufacturer": "Logitech", "product": "USB Optical Mouse", "serial": "M0001",
-        "interfaces": [["number": 0, "interfaceClass": 3, "subclass": 1, "interfaceProtocol": 2, "interruptIn": 0x81]],
-    ] }
+    static var unrelatedMouse: [String: Any] {
+        [
+            "vendorID": 0x046D, "productID": 0xC077, "manufacturer": "Logitech", "product": "USB Optical Mouse", "serial": "M0001",
+            "interfaces": [["number": 0, "interfaceClass": 3, "subclass": 1, "interfaceProtocol": 2, "interruptIn": 0x81]],
+        ]
+    }
 }
 
 struct HarnessError: Error, CustomStringConvertible {

@@ -20,10 +20,14 @@ extension USBLinkTests {
         }
 
         /// An Aurora C5540i's USB identity with another serial number.
-        static func aurora(serial: String) -> [String: Any] { [
-            "vendorID": 0x3A5C, "productID": 0x0C55, "manufacturer": "Orison Imaging", "product": "Aurora C5540i", "serial": serial,
-            "interfaces": [["number": 0, "interfaceClass": 255, "subclass": 255, "interfaceProtocol": 255, "bulkIn": 0x81, "bulkOut": 0x02]],
-        ] }
+        static func aurora(serial: String) -> [String: Any] {
+            [
+                "vendorID": 0x3A5C, "productID": 0x0C55, "manufacturer": "Orison Imaging", "product": "Aurora C5540i", "serial": serial,
+                "interfaces": [
+                    ["number": 0, "interfaceClass": 255, "subclass": 255, "interfaceProtocol": 255, "bulkIn": 0x81, "bulkOut": 0x02]
+                ],
+            ]
+        }
 
         @Test("an address that names two machines is a usage error (exit 2) listing both, and --wait does not retry it")
         func ambiguousAddress() throws {
@@ -32,8 +36,9 @@ extension USBLinkTests {
             let status = try CLI.run(["status", "--device", "usb:3a5c:0c55"], environment: environment)
             #expect(status.status == 2, "\(status.stderr)")
             #expect(status.stderr.contains("usb:3a5c:0c55:AUR-A") && status.stderr.contains("usb:3a5c:0c55:AUR-B"), "\(status.stderr)")
-            let waiting = try CLI.run(["box-backup", "--device", "usb:3a5c:0c55", "--wait", "--wait-timeout", "60", "-o", folder + "/x.mfpbox"],
-                                      environment: environment)
+            let waiting = try CLI.run(
+                ["box-backup", "--device", "usb:3a5c:0c55", "--wait", "--wait-timeout", "60", "-o", folder + "/x.mfpbox"],
+                environment: environment)
             #expect(waiting.status == 2, "\(waiting.stderr)")
             #expect(!waiting.stderr.contains("Waiting for the device"), "--wait retried a usage error: \(waiting.stderr)")
         }

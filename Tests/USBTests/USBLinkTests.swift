@@ -157,7 +157,7 @@ struct USBLinkTests {
         #expect(added?.contains("\"address\":\"usb:3a5c:0c55:\(Self.auroraSerial)\"") == true, "\(watch.output)")
 
         let (link, session) = try session("usb:\(Self.auroraIDs):\(Self.auroraSerial)")
-        try harness.set(aurora, ["hold": true])   // the device takes the request but does not answer yet
+        try harness.set(aurora, ["hold": true]) // the device takes the request but does not answer yet
         let request = Frame(type: .request, id: 99, payload: Request.status.encoded())
         try session.channel.send(request)
         let harness = self.harness
@@ -215,10 +215,12 @@ struct USBLinkTests {
         #expect(refused.stderr.contains("allow-list"))
         #expect(try harness.stats(lab)["opens"] == nil)
 
-        try Data("""
-        {"devices": [{"vendorID": "0x1209", "productID": "7a01", "interfaceClass": "ff", "subclass": "42", "protocol": "01",
-                      "model": "Lab Bench MFP"}]}
-        """.utf8).write(to: URL(fileURLWithPath: quirks))
+        try Data(
+            """
+            {"devices": [{"vendorID": "0x1209", "productID": "7a01", "interfaceClass": "ff", "subclass": "42", "protocol": "01",
+                          "model": "Lab Bench MFP"}]}
+            """.utf8
+        ).write(to: URL(fileURLWithPath: quirks))
         let with = ["MFPBRIDGE_QUIRKS": quirks, "MFPBRIDGE_PASSWORD": "7654321"]
         let devices = try USBDeviceScanner.list(allowList: .standard(environment: with))
         #expect(devices.map(\.busPath) == [lab])
@@ -237,7 +239,9 @@ struct USBLinkTests {
     func zeroLengthPacket() throws {
         let echo: [String: Any] = [
             "vendorID": 0x3A5C, "productID": 0x0EC0, "manufacturer": "mfpbridge", "product": "Echo", "serial": "ECHO-1",
-            "interfaces": [["number": 0, "interfaceClass": 255, "subclass": 255, "interfaceProtocol": 255, "bulkIn": 0x81, "bulkOut": 0x02]],
+            "interfaces": [
+                ["number": 0, "interfaceClass": 255, "subclass": 255, "interfaceProtocol": 255, "bulkIn": 0x81, "bulkOut": 0x02]
+            ],
         ]
         let port = try harness.plug(device: echo, behavior: "echo")
         let link = try USBLink.open(address: "usb:\(port)", allowList: .builtIn)

@@ -73,14 +73,17 @@ extension USBLinkTests {
         /// checkpoint is durable on both sides mid-transfer), then unplugs the device; returns when
         /// the unplug began. Fails if the transfer ended first.
         @discardableResult
-        func unplugOnceDurable(_ files: [(path: String, beyond: UInt64)], of command: BackgroundCommand,
-                               busPath: String) throws -> ContinuousClock.Instant {
+        func unplugOnceDurable(
+            _ files: [(path: String, beyond: UInt64)], of command: BackgroundCommand,
+            busPath: String
+        ) throws -> ContinuousClock.Instant {
             let deadline = ContinuousClock.now + .seconds(30)
             func durable() -> Bool { files.allSatisfy { fileSize($0.path) > $0.beyond } }
             while ContinuousClock.now < deadline, command.process.isRunning, !durable() { usleep(5_000) }
             try #require(durable(), "no durable checkpoint in \(files.map(\.path)) within 30 s: \(command.output)")
-            try #require(command.process.isRunning,
-                         "the transfer ended before it could be interrupted (make boxSize larger): \(command.output)")
+            try #require(
+                command.process.isRunning,
+                "the transfer ended before it could be interrupted (make boxSize larger): \(command.output)")
             let unplugged = ContinuousClock.now
             try harness.unplug(busPath)
             return unplugged
@@ -134,7 +137,8 @@ extension USBLinkTests {
             let deviceJournal = fileSize(exportJournal)
             let backup = try BackgroundCommand(["box-backup", "--device", Self.address, "-o", output, "--wait"], environment: environment)
             defer { backup.stop() }
-            let unplugged = try unplugOnceDurable([(output + ".part.ckpt", 0), (exportJournal, deviceJournal)], of: backup, busPath: busPath)
+            let unplugged = try unplugOnceDurable(
+                [(output + ".part.ckpt", 0), (exportJournal, deviceJournal)], of: backup, busPath: busPath)
             // The command notices the unplug and waits (it does not fail) while the device is away.
             let waiting = backup.waitForLine(timeout: .seconds(15)) { $0.contains("Waiting for the device to return") }
             #expect(waiting != nil, "\(backup.output)")
@@ -165,7 +169,8 @@ extension USBLinkTests {
             let deviceJournal = fileSize(exportJournal)
             let backup = try BackgroundCommand(["box-backup", "--device", Self.address, "-o", output], environment: environment)
             defer { backup.stop() }
-            let unplugged = try unplugOnceDurable([(output + ".part.ckpt", 0), (exportJournal, deviceJournal)], of: backup, busPath: busPath)
+            let unplugged = try unplugOnceDurable(
+                [(output + ".part.ckpt", 0), (exportJournal, deviceJournal)], of: backup, busPath: busPath)
             let status = backup.waitForExit(timeout: .seconds(20))
             #expect(status == 8, "\(backup.output)")
             print("box backup ended (exit \(status.map(String.init) ?? "none")) \(ContinuousClock.now - unplugged) after the unplug")
@@ -203,8 +208,9 @@ extension USBLinkTests {
 
             let journal = folder + "/data/journals/AUR5540-000731.box-restore.journal"
             let started = ContinuousClock.now
-            let restore = try BackgroundCommand(["box-restore", "--device", Self.address, backup, "--yes", "--wait"],
-                                                environment: environment)
+            let restore = try BackgroundCommand(
+                ["box-restore", "--device", Self.address, backup, "--yes", "--wait"],
+                environment: environment)
             defer { restore.stop() }
             // The host journals a checkpoint when the device acknowledges it, which the device does
             // only once its staging is durable: one file tells for both sides.
