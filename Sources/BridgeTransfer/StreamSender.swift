@@ -53,7 +53,8 @@ public final class StreamSender: Sendable {
         var state = try start()
         let size = source.size
         var sentLast = false
-        var sentSinceRead = 0
+        let clock = ContinuousClock()
+        var lastLinkRead = clock.now
         while !state.finished {
             if sentLast || state.position >= state.credit {
                 try handle(try receiveMessage(timeout: configuration.stallTimeout), &state, &sentLast)
@@ -86,12 +87,12 @@ public final class StreamSender: Sendable {
                 throw StreamError(error)
             }
             if last { sentLast = true }
-            // Handle whatever is already decoded (no system call), and now and then read the link
-            // without waiting: checkpoints are journaled as they come and a cancel is heard at once,
-            // even while credit never runs out.
-            sentSinceRead += 1
-            let readLink = sentSinceRead >= Self.chunksBetweenReads
-            if readLink { sentSinceRead = 0 }
+            // Handle whatever is already decoded (no system call), and every 100 ms read the link
+            // without waiting: checkpoints are journaled as they come and a cancel is heard soon,
+            // even while credit never runs out (a read every few chunks costs measurable CPU).
+            let now = clock.now
+            let readLink = now - lastLinkRead >= Self.linkReadInterval
+            if readLink { lastLinkRead = now }
             while let frame = try receiveDecoded(readingLink: readLink) {
                 try handle(frame, &state, &sentLast)
             }
@@ -257,8 +258,8 @@ public final class StreamSender: Sendable {
         }
     }
 
-    /// Chunks sent between two reads of the link that do not wait.
-    static let chunksBetweenReads = 8
+    /// How often a sender with credit left reads the link without waiting.
+    static let linkReadInterval: Duration = .milliseconds(100)
 
     /// A message already decoded (or, with `readingLink`, what one read without waiting brings).
     private func receiveDecoded(readingLink: Bool = false) throws(StreamError) -> StreamWire.Message? {
