@@ -103,9 +103,8 @@ public enum FileVerification {
     }
 
     public static func verify(path: String, password: String?) throws(BridgeError) -> Outcome {
-        guard FileManager.default.fileExists(atPath: path) else {
-            throw BridgeError(.usage, "no bundle at \(path): check the file name")
-        }
+        // A missing, unreadable or folder path is said as such, not as a damaged file.
+        try InputFile.check(path, what: "bundle file")
         if BoxBackupFile.isBoxBackup(path: path) {
             return .boxBackup(try BoxBackupFile.verify(path: path).verified)
         }

@@ -196,14 +196,20 @@ extension DeviceSession {
         }
     }
 
-    /// The host's part file for a settings export from this machine: `FOLDER/SERIAL.settings-export.part`
-    /// with its checkpoints beside it; another content's part is started afresh.
+    /// Where a settings export from this machine keeps its received stream: `FOLDER/SERIAL.settings-export`
+    /// (the part file `.part` and its checkpoints `.part.ckpt` beside it).
+    public static func settingsExportPath(folder: String, serialNumber: String) -> String {
+        "\(folder)/\(machineFileName(serialNumber)).settings-export"
+    }
+
+    /// The host's part file for a settings export from this machine; another content's part is
+    /// started afresh.
     private func openExportPart(folder: String, transferID: UInt64) throws(BridgeError) -> PartFile {
-        let serial = device?.serialNumber ?? "unknown"
-        let name = String(serial.map { $0.isLetter || $0.isNumber || "-_.".contains($0) ? $0 : "_" })
         do {
             try DurableFile.makeDirectory(folder)
-            return try PartFile.open(path: "\(folder)/\(name).settings-export", transferID: transferID)
+            return try PartFile.open(
+                path: Self.settingsExportPath(folder: folder, serialNumber: device?.serialNumber ?? "unknown"),
+                transferID: transferID)
         } catch {
             throw BridgeError(.failure, "cannot keep the export's stream in \(folder): \(error)")
         }

@@ -1,6 +1,6 @@
 import Glibc
 
-// Processes, signals, users and threads: not in swift-system either (kill, posix_spawn, waitpid,
+// Processes, signals, users and threads: not in swift-system either (kill,
 // signal, getpwuid, pthread_create), so they call Glibc here.
 extension Syscall {
     public static var processID: Int32 { Glibc.getpid() }
@@ -31,26 +31,6 @@ extension Syscall {
     /// first time any link is created.
     public static func ignoreBrokenPipeSignal() {
         _ = ignoreSIGPIPEOnce
-    }
-
-    /// Starts `executable` with `arguments` in this process's group and environment: its pid.
-    public static func spawn(_ executable: String, arguments: [String]) throws(SystemError) -> Int32 {
-        let strings = ([executable] + arguments).map { strdup($0) }
-        defer { for string in strings { free(string) } }
-        var pid = pid_t()
-        try zeroOrError("posix_spawn", path: executable) {
-            (strings + [nil]).withUnsafeBufferPointer { argv in
-                posix_spawn(&pid, executable, nil, nil, argv.baseAddress!, environ)
-            }
-        }
-        return pid
-    }
-
-    /// Waits for the child `pid` to end: its raw wait status.
-    public static func waitpid(_ pid: Int32) throws(SystemError) -> Int32 {
-        var status: Int32 = 0
-        _ = try valueOrErrno("waitpid") { Glibc.waitpid(pid, &status, 0) }
-        return status
     }
 
     public static var effectiveUserID: UInt32 { Glibc.geteuid() }

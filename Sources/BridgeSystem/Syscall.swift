@@ -25,7 +25,7 @@ public enum Syscall {
         }
     }
 
-    /// For the calls that return the error number itself (posix_spawn, pthread_create): 0 or throws.
+    /// For the calls that return the error number itself (pthread_create): 0 or throws.
     @inline(__always)
     static func zeroOrError(_ call: String, path: String? = nil, _ body: () -> Int32) throws(SystemError) {
         while true {

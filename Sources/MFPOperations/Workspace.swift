@@ -1,4 +1,5 @@
 import BridgeClient
+import BridgeSystem
 import BridgeTransfer
 import Foundation
 
@@ -19,7 +20,7 @@ public struct Workspace: Sendable {
 
     /// The sender's journal of a box restore to this machine (a rerun resumes from it).
     public func boxRestoreJournal(serialNumber: String) -> String {
-        "\(journalsFolder)/\(Self.fileName(serialNumber)).box-restore.journal"
+        "\(journalsFolder)/\(machineFileName(serialNumber)).box-restore.journal"
     }
 
     /// A new snapshot file of this machine, named by the time (the folder is created, 0700).
@@ -33,8 +34,27 @@ public struct Workspace: Sendable {
         return "\(folder)/\(formatter.string(from: now).replacingOccurrences(of: ":", with: "")).mfpb"
     }
 
-    /// A serial number as a file name: letters, digits, `-_.`; anything else becomes `_`.
-    static func fileName(_ serial: String) -> String {
-        String(serial.map { $0.isLetter || $0.isNumber || "-_.".contains($0) ? $0 : "_" })
+    /// The files an interrupted operation leaves to be continued: a box backup's part and
+    /// checkpoints, a box restore's journal, a settings export's received stream.
+    public func partialFiles(of record: PendingOperation) -> [String] {
+        let serial = record.machine?.serialNumber
+        switch record.operation {
+        case "box-backup":
+            return record.files.flatMap { [$0 + ".part", $0 + ".part.ckpt"] }
+        case "box-restore":
+            return serial.map { [boxRestoreJournal(serialNumber: $0)] } ?? []
+        case "export":
+            return serial.map { DeviceSession.settingsExportPath(folder: pendingFolder, serialNumber: $0) }
+                .map { [$0 + ".part", $0 + ".part.ckpt"] } ?? []
+        default:
+            return []
+        }
+    }
+
+    /// Drops an interrupted operation: its record and the partial files it left. Returns the files removed.
+    public func discard(_ record: PendingOperation) -> [String] {
+        let removed = partialFiles(of: record).filter { (try? Syscall.removeIfPresent($0)) == true }
+        pending.finish(record)
+        return removed
     }
 }

@@ -105,11 +105,7 @@ struct Resume: ParsableCommand {
         guard let record = store.load(id) else {
             throw BridgeError(.usage, "no interrupted operation \(id); `mfpbridge resume --list` shows them")
         }
-        var removed: [String] = []
-        for path in Listed.partialFiles(of: record, workspace: workspace) where (try? Syscall.removeIfPresent(path)) == true {
-            removed.append(path)
-        }
-        store.finish(record)
+        let removed = workspace.discard(record)
         Output.line(
             "Dropped \(record.operation) \(id) (\(record.address))"
                 + (removed.isEmpty ? "." : "; removed \(removed.joined(separator: ", ")).")
@@ -137,7 +133,7 @@ struct Resume: ParsableCommand {
             machine = record.machine
             files = record.files
             var sizes: [String: UInt64] = [:]
-            for path in Self.partialFiles(of: record, workspace: workspace) {
+            for path in workspace.partialFiles(of: record) {
                 if let info = try? Syscall.stat(path) { sizes[path] = UInt64(info.st_size) }
             }
             partialFiles = sizes
@@ -158,24 +154,6 @@ struct Resume: ParsableCommand {
             for (path, size) in partialFiles.sorted(by: { $0.key < $1.key }) { lines.append("    kept: \(path) (\(size) bytes)") }
             lines.append("    run again: \(command)   or drop it: mfpbridge resume --discard \(id)")
             return lines.joined(separator: "\n")
-        }
-
-        /// The files an interrupted run leaves to be continued: a box backup's part and checkpoints,
-        /// a box restore's journal, a settings export's received stream.
-        static func partialFiles(of record: PendingOperation, workspace: Workspace) -> [String] {
-            let serial = record.machine.map { String($0.serialNumber.map { $0.isLetter || $0.isNumber || "-_.".contains($0) ? $0 : "_" }) }
-            switch record.operation {
-            case "box-backup":
-                return record.files.flatMap { [$0 + ".part", $0 + ".part.ckpt"] }
-            case "box-restore":
-                return serial.map { [workspace.boxRestoreJournal(serialNumber: $0)] } ?? []
-            case "export":
-                return serial.map {
-                    ["\(workspace.pendingFolder)/\($0).settings-export.part", "\(workspace.pendingFolder)/\($0).settings-export.part.ckpt"]
-                } ?? []
-            default:
-                return []
-            }
         }
     }
 }

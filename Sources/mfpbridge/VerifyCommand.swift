@@ -20,7 +20,6 @@ struct Verify: ParsableCommand {
     @OptionGroup var bundlePassword: BundlePasswordOptions
 
     func run() throws {
-        try InputFile.check(file, what: "bundle file")
         let contents: BundleContents
         switch try FileVerification.verify(path: file, password: try bundlePassword.password()) {
         case let .boxBackup(backup):
