@@ -25,6 +25,8 @@ let package = Package(
         // System libraries: headers and link flags come from pkg-config.
         .systemLibrary(name: "CLibUSB", pkgConfig: "libusb-1.0", providers: [.apt(["libusb-1.0-0-dev"])]),
         .systemLibrary(name: "CLibUDev", pkgConfig: "libudev", providers: [.apt(["libudev-dev"])]),
+        .systemLibrary(
+            name: "CUSBRedirParser", pkgConfig: "libusbredirparser-0.5", providers: [.apt(["libusbredirparser-dev"])]),
         // Small C helpers Swift cannot express: variadic ioctl, the CPU's CRC32C instruction.
         .target(name: "CMFPBridgeShims"),
 
@@ -76,6 +78,14 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]),
+        // The emulated machine as a USB device on a usbredir connection (QEMU's usb-redir): its
+        // descriptors, standard and printer-class requests, and the vendor interface's bulk data.
+        .target(
+            name: "MFPUSBDevice",
+            dependencies: [
+                "BridgeSystem", "BridgeLink", "MFPEmulator", "MFPKit", "CUSBRedirParser",
+                .product(name: "Logging", package: "swift-log"),
+            ]),
         // The operations as a library (export, import, rollback, box backup and restore, resume,
         // wait-and-reconnect, history): what the command line and a rig runner drive.
         .target(
@@ -87,7 +97,8 @@ let package = Package(
         .executableTarget(
             name: "mfpbridge",
             dependencies: [
-                "MFPOperations", "BridgeClient", "MFPEmulator", "BridgeSystem", "BridgeLink", "BridgeTransfer", "MFPKit", "MFPBundle",
+                "MFPOperations", "BridgeClient", "MFPEmulator", "MFPUSBDevice", "BridgeSystem", "BridgeLink", "BridgeTransfer", "MFPKit",
+                "MFPBundle",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
@@ -137,6 +148,7 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
+        .testTarget(name: "MFPUSBDeviceTests", dependencies: ["MFPUSBDevice", "MFPKit", "MFPEmulator"]),
         .testTarget(name: "CLITests", dependencies: ["MFPTestTools", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(
             name: "MFPTestToolsTests",

@@ -64,7 +64,7 @@ public final class DeviceSession: @unchecked Sendable {
                     }
                 }
             } catch let error as LinkError {
-                throw Self.linkFailure(error)
+                throw Self.linkFailure(error, during: request)
             } catch let error as BridgeError {
                 throw error
             } catch {
@@ -90,12 +90,17 @@ public final class DeviceSession: @unchecked Sendable {
         return "check that the program serving \(address) (an emulator, a relay) is still running"
     }
 
-    static func linkFailure(_ error: LinkError) -> BridgeError {
+    /// A link lost on the first request (hello) left the device unreached (exit 3); lost on any
+    /// later one, it cut short what the command was doing (exit 8: run it again once the device
+    /// is back; what is durable is kept).
+    static func linkFailure(_ error: LinkError, during request: Request) -> BridgeError {
+        let reached: Bool
+        if case .hello = request { reached = false } else { reached = true }
         switch error.code {
         case .vanished, .closed:
-            BridgeError(.unreachable, "lost the device: \(error.message)")
+            return BridgeError(reached ? .interrupted : .unreachable, "lost the device: \(error.message)")
         default:
-            BridgeError(.unreachable, error.message)
+            return BridgeError(.unreachable, error.message)
         }
     }
 

@@ -72,6 +72,11 @@ public final class SocketLink: Link {
         return SocketLink(descriptor: try LinkDescriptor(fd, kind: .socket, address: address))
     }
 
+    /// A link over a connected stream socket the caller made (one end of a socket pair).
+    public static func adopt(_ fd: consuming FileDescriptor, address: String) throws(LinkError) -> SocketLink {
+        SocketLink(descriptor: try LinkDescriptor(fd, kind: .socket, address: address))
+    }
+
     /// Two connected links, for a device and a host in one process.
     public static func pair() throws(LinkError) -> (SocketLink, SocketLink) {
         try pair(sendStallTimeout: .seconds(10))

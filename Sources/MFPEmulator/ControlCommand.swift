@@ -30,6 +30,13 @@ public enum ControlCommand: Sendable, Equatable {
     case thaw
     /// A slow line: bytes each way take as long as on a serial cable at this baud rate (nil: full speed).
     case lineSpeed(baud: Int?)
+    /// The USB cable is pulled (the machine stays on) or plugged back in: needs a USB attachment
+    /// (`emulate --usbredir`).
+    case unplug
+    case replug
+    /// The machine loses power at once: the emulator process ends without saving anything on the
+    /// way; what is on disk is what the machine has when it is started again.
+    case powerCut
     case state
     case digests
     case boxSize(UInt64)
@@ -57,6 +64,8 @@ public enum ControlCommand: Sendable, Equatable {
         freeze-after OP             fault injection: carry out the next OP request, then answer nothing until thaw
         thaw                        a frozen machine answers again
         line-speed BAUD|off         carry bytes both ways no faster than a serial line at BAUD (10 bits a byte); off: full speed
+        unplug | replug             pull the USB cable out or plug it back in (emulate --usbredir only)
+        power-cut                   lose power now: the emulator ends at once, saving nothing on the way
         state                       print the device status as JSON
         box size BYTES              make the box documents generated content of BYTES (drops imported content)
         digests                     print each settings category's item count and SHA-256 digest as JSON
@@ -130,6 +139,9 @@ public enum ControlCommand: Sendable, Equatable {
                 throw fail("line-speed takes a baud rate from 300 to 100000000, or off")
             }
             return .lineSpeed(baud: baud)
+        case ("unplug", 1): return .unplug
+        case ("replug", 1): return .replug
+        case ("power-cut", 1): return .powerCut
         case ("state", 1): return .state
         case ("digests", 1): return .digests
         case ("box size", 3):

@@ -22,6 +22,9 @@ public final class EmulatorHost: Sendable {
         case pty
         /// A Unix socket at this path.
         case socket(path: String)
+        /// Served by the caller on `device` (the usbredir USB device): the host runs the control
+        /// server and the registry entry, announcing `address`.
+        case attached(address: String)
     }
 
     public let device: VirtualMFP
@@ -59,7 +62,8 @@ public final class EmulatorHost: Sendable {
         self.logger = logger
     }
 
-    /// The address hosts connect to (`serial:/dev/pts/N`, `unix:PATH`) once started.
+    /// The address hosts connect to (`serial:/dev/pts/N`, `unix:PATH`, or the attached
+    /// transport's) once started.
     public var address: String? { running.withLock { $0?.address } }
 
     /// Serves the machine on `endpoint`, starts its control server, registers it and plays
@@ -100,6 +104,8 @@ public final class EmulatorHost: Sendable {
                     connection.close()
                 }
             }.start()
+        case let .attached(attachedAddress):
+            address = attachedAddress
         }
         let control = try ControlServer(device: device, stateDirectory: stateDirectory, logger: logger)
         Thread { control.run() }.start()

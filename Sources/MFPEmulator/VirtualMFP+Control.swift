@@ -6,6 +6,7 @@ extension VirtualMFP {
     /// Carries out a control command and returns what to print (a job id, a status, or "ok").
     public func apply(_ command: ControlCommand) throws -> String {
         if command == .digests { return try settingsDigests() }
+        if [.unplug, .replug, .powerCut].contains(command) { return try applyPhysical(command) }
         if case let .boxSize(bytes) = command {
             try box.regenerate(size: bytes, seed: Self.fixtureSeed(profile) &+ UInt64(bytes))
             try mutate { core in core.state.boxGeneration = (core.state.boxGeneration ?? 0) + 1 }
@@ -88,7 +89,7 @@ extension VirtualMFP {
             case .unlockLogins:
                 core.state.failedLogins = 0
                 core.state.lockedUntil = nil
-            case .digests, .boxSize:
+            case .digests, .boxSize, .unplug, .replug, .powerCut:
                 return ""
             case .state:
                 let encoder = JSONEncoder()

@@ -21,6 +21,8 @@ public final class VirtualMFP: Sendable {
     let logger: Logger
     let now: @Sendable () -> Date
     let core: Mutex<Core>
+    /// The transport that can pull the machine's cable (USB), if it has one.
+    let attachmentSlot = AttachmentSlot()
 
     /// R1: consecutive wrong passwords before the administrator account locks, and for how long.
     static let maxFailedLogins = 5

@@ -7,16 +7,24 @@ import Foundation
 import Glibc
 import Logging
 import MFPEmulator
+import MFPUSBDevice
 
 struct Emulate: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Serve one virtual multifunction printer on a pty or a Unix socket.",
+        abstract: "Serve one virtual multifunction printer on a pty, a Unix socket or a usbredir connection (a USB device for QEMU).",
         discussion: """
             Prints `ready ADDRESS` as the first line of standard output once hosts can connect \
             (for example `ready serial:/dev/pts/7`), then serves until interrupted. The machine's state \
             is kept in --state DIR (crash-safe) and its control channel is DIR/control.sock: drive it \
             with `mfpbridge emulate-ctl --state DIR ...`. A scenario file plays control commands on a \
             timeline (one `SECONDS COMMAND` a line).
+
+            With --usbredir ADDRESS (unix:PATH or tcp:HOST:PORT) the machine is a USB device on \
+            the usbredir protocol: QEMU's `-device usb-redir,chardev=...` attaches it to a virtual \
+            machine, whose kernel enumerates it with the profile's descriptors, strings and \
+            interfaces. It connects to ADDRESS (QEMU's chardev in server mode), or listens there \
+            with --usbredir-listen, and comes back to a peer that went away. `emulate-ctl unplug` \
+            and `replug` pull and plug the cable; `power-cut` ends the emulator at once.
             """)
 
     @Option(name: .long, help: "The device profile (a name in firmware-fixtures/profiles).")
@@ -27,6 +35,14 @@ struct Emulate: ParsableCommand {
 
     @Option(name: .long, help: ArgumentHelp("Serve on a Unix socket at this path.", valueName: "path"))
     var socket: String?
+
+    @Option(
+        name: .long,
+        help: ArgumentHelp("Be a USB device on a usbredir connection to unix:PATH or tcp:HOST:PORT.", valueName: "address"))
+    var usbredir: String?
+
+    @Flag(name: .long, help: "Listen for the usbredir peer at --usbredir's address instead of connecting to it.")
+    var usbredirListen = false
 
     @Option(name: .long, help: ArgumentHelp("The folder that keeps the machine's state.", valueName: "dir"))
     var state: String
@@ -41,8 +57,11 @@ struct Emulate: ParsableCommand {
     var verbose = false
 
     func validate() throws {
-        guard pty != (socket != nil) else {
-            throw ValidationError("choose exactly one of --pty and --socket PATH")
+        guard [pty, socket != nil, usbredir != nil].filter({ $0 }).count == 1 else {
+            throw ValidationError("choose exactly one of --pty, --socket PATH and --usbredir ADDRESS")
+        }
+        if usbredirListen && usbredir == nil {
+            throw ValidationError("--usbredir-listen needs --usbredir ADDRESS")
         }
     }
 
@@ -73,7 +92,24 @@ struct Emulate: ParsableCommand {
             throw BridgeError(.failure, "\(error)")
         }
 
-        let address = try host.start(on: pty ? .pty : .socket(path: socket!), scenario: timeline)
+        var usbDevice: USBRedirDevice?
+        if let usbredir {
+            do {
+                let device = try USBRedirDevice(
+                    machine: host.device, address: try USBRedirAddress(parsing: usbredir), listens: usbredirListen,
+                    logger: logger)
+                host.device.attach(device)
+                usbDevice = device
+            } catch {
+                throw BridgeError(.usage, "--usbredir: \(error)")
+            }
+        }
+        let endpoint: EmulatorHost.Endpoint =
+            if let usbDevice { .attached(address: "usbredir:\(usbDevice.address)") } else if pty { .pty } else {
+                .socket(path: socket!)
+            }
+        let address = try host.start(on: endpoint, scenario: timeline)
+        if let usbDevice { Thread { usbDevice.run() }.start() }
         Output.line("ready \(address)")
         logger.info("emulating \(host.device.profile.model) (\(profile)) at \(address), state in \(state)")
 

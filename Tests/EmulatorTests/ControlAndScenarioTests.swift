@@ -14,6 +14,7 @@ import Testing
             (["job", "finish", "J3"], .jobFinish(id: "J3")),
             (["error", "raise", "E602-0001"], .errorRaise(DeviceErrorCode(rawValue: "E602-0001")!)),
             (["sync", "state", "pausing"], .syncState(.pausing)),
+            (["unplug"], .unplug), (["replug"], .replug), (["power-cut"], .powerCut),
         ])
     func parse(words: [String], expected: ControlCommand) throws {
         #expect(try ControlCommand.parse(words) == expected)
@@ -26,6 +27,27 @@ import Testing
         ])
     func parseErrors(words: [String]) {
         #expect(throws: EmulatorError.self) { try ControlCommand.parse(words) }
+    }
+
+    @Test("unplug and replug need a USB attachment: without one they are refused and say how to get one")
+    func unplugNeedsAttachment() throws {
+        let fixture = try EmulatorFixture()
+        #expect {
+            try fixture.device.apply(.unplug)
+        } throws: { error in
+            "\(error)".contains("emulate --usbredir")
+        }
+        final class Cable: DeviceAttachment, @unchecked Sendable {
+            var moves: [String] = []
+            var attachmentDescription: String { "a test cable" }
+            func unplug() throws(EmulatorError) { moves.append("unplug") }
+            func replug() throws(EmulatorError) { moves.append("replug") }
+        }
+        let cable = Cable()
+        fixture.device.attach(cable)
+        #expect(try fixture.device.apply(.unplug) == "ok")
+        #expect(try fixture.device.apply(.replug) == "ok")
+        #expect(cable.moves == ["unplug", "replug"])
     }
 
     @Test("The control channel drives a running emulator over its socket")
