@@ -106,7 +106,7 @@ let package = Package(
         .executableTarget(
             name: "mfpbridge-bench",
             dependencies: [
-                "BridgeSystem", "BridgeWire", "BridgeLink", "BridgeTransfer", "MFPTestTools",
+                "BridgeSystem", "BridgeWire", "BridgeLink", "BridgeTransfer", "MFPTestTools", "CLibUSB",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         // Test tools (not a product): the seeded wire fuzz campaign (tests, mfpbridge-bench fuzz) and

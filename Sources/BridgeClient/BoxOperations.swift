@@ -150,7 +150,7 @@ public enum BoxOperations {
                     token: token, size: size,
                     chain: chain.bytes.map { String(format: "%02x", $0) }.joined()),
                 timeout: session.commitPatience, attempts: 6, sent: &sent) // safe to repeat, see commitImport
-        } catch where (error.status == .unreachable || error.status == .interrupted) && sent {
+        } catch  where (error.status == .unreachable || error.status == .interrupted) && sent {
             throw DeviceSession.unknownOutcome(of: "box restore", error)
         }
         switch commit {

@@ -155,7 +155,7 @@ extension DeviceSession {
         var sent = false
         do {
             response = try call(.importCommit(token: token), timeout: commitPatience, attempts: 6, sent: &sent)
-        } catch where (error.status == .unreachable || error.status == .interrupted) && sent {
+        } catch  where (error.status == .unreachable || error.status == .interrupted) && sent {
             throw Self.unknownOutcome(of: "import", error)
         }
         switch response {

@@ -26,12 +26,13 @@ final class USBRedirConnection {
     /// Bulk IN transfers the peer asked for, per endpoint, oldest first.
     var pendingIn: [UInt8: [(id: UInt64, length: Int)]] = [:]
     /// Bulk OUT bytes for the machine not written to it yet.
-    var outBuffer: [UInt8] = []
-    var outOffset = 0
+    let outBuffer = ByteQueue()
     var session: VendorLinkSession?
     var readBuffer = [UInt8](repeating: 0, count: 1 << 20)
     /// Bytes taken on the printer and IPP-over-USB interfaces (which nothing here reads yet).
     var discardedBytes = 0
+    /// `--usb-echo`: bytes taken on the echo interface, to come back on its IN endpoint.
+    let echoBuffer = ByteQueue()
 
     static let outLimit = 4 << 20
     let linkIn: UInt8
@@ -62,10 +63,10 @@ final class USBRedirConnection {
                 pollfd(fd: device.wakeRead, events: Int16(POLLIN), revents: 0),
                 pollfd(fd: session?.deviceEnd ?? -1, events: 0, revents: 0),
             ]
-            if outBuffer.count - outOffset < Self.outLimit { fds[0].events |= Int16(POLLIN) }
+            if outBuffer.count < Self.outLimit { fds[0].events |= Int16(POLLIN) }
             if usbredirparser_has_data_to_write(parser) != 0 { fds[0].events |= Int16(POLLOUT) }
             if !(pendingIn[linkIn]?.isEmpty ?? true) { fds[2].events |= Int16(POLLIN) }
-            if outBuffer.count > outOffset { fds[2].events |= Int16(POLLOUT) }
+            if !outBuffer.isEmpty { fds[2].events |= Int16(POLLOUT) }
             _ = try? Syscall.poll(&fds, timeoutMilliseconds: 500)
             if fds[1].revents != 0 { device.drainWake() }
             if fds[0].revents & Int16(POLLIN | POLLHUP | POLLERR) != 0 {
@@ -73,6 +74,7 @@ final class USBRedirConnection {
             }
             flushToMachine()
             serveLinkIn()
+            serveEcho()
             if usbredirparser_has_data_to_write(parser) != 0, usbredirparser_do_write(parser) < 0 { peerClosed = true }
         }
     }
@@ -128,8 +130,8 @@ final class USBRedirConnection {
 
     func resetEndpoints() {
         pendingIn = [:]
-        outBuffer = []
-        outOffset = 0
+        echoBuffer.removeAll()
+        outBuffer.removeAll()
         halted = []
         configuration = 0
     }
@@ -152,34 +154,20 @@ final class USBRedirConnection {
 
     /// Writes buffered bulk OUT bytes to the machine without blocking.
     func flushToMachine() {
-        guard let session, outBuffer.count > outOffset else { return }
-        writing: while outBuffer.count > outOffset {
-            let offset = outOffset
-            let result = outBuffer.withUnsafeBytes { raw -> Result<Int, SystemError> in
-                Result { () throws(SystemError) -> Int in
-                    try Syscall.write(session.deviceEnd, UnsafeRawBufferPointer(rebasing: raw[offset...]))
-                }
-            }
+        guard let session else { return }
+        while !outBuffer.isEmpty {
             let written: Int
-            switch result {
-            case let .success(count): written = count
-            case let .failure(error):
-                if error.errno == EAGAIN { break writing }
+            do throws(SystemError) {
+                written = try Syscall.write(session.deviceEnd, UnsafeRawBufferPointer(outBuffer.peek(limit: 1 << 20)))
+            } catch {
+                if error.errno == EAGAIN { return }
                 // The machine's side ended: a fresh session takes the next bytes.
                 logger.info("the vendor link ended (\(error)); starting a new session")
-                outBuffer = []
-                outOffset = 0
+                outBuffer.removeAll()
                 startSession()
                 return
             }
-            outOffset += written
-        }
-        if outOffset == outBuffer.count {
-            outBuffer = []
-            outOffset = 0
-        } else if outOffset > 1 << 20 {
-            outBuffer.removeFirst(outOffset)
-            outOffset = 0
+            outBuffer.consume(written)
         }
     }
 
@@ -259,11 +247,26 @@ final class USBRedirConnection {
             return
         }
         if endpoint == linkOut, let data, dataLength > 0 {
-            outBuffer.append(contentsOf: UnsafeBufferPointer(start: data, count: dataLength))
+            outBuffer.append(data, count: dataLength)
+        } else if endpoint == device.echoInterface?.bulkOut, let data, dataLength > 0 {
+            echoBuffer.append(data, count: dataLength)
         } else {
             discardedBytes += dataLength
         }
         mfpb_redir_reply_bulk(parser, id, endpoint, 0, nil, UInt32(dataLength), 0)
+    }
+
+    /// `--usb-echo`: completes the echo interface's waiting IN transfers with what came OUT.
+    func serveEcho() {
+        guard let input = device.echoInterface?.bulkIn else { return }
+        while !echoBuffer.isEmpty, var queue = pendingIn[input], let first = queue.first {
+            queue.removeFirst()
+            pendingIn[input] = queue
+            let bytes = echoBuffer.peek(limit: first.length)
+            mfpb_redir_reply_bulk(
+                parser, first.id, input, 0, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self), UInt32(bytes.count), 1)
+            echoBuffer.consume(bytes.count)
+        }
     }
 
     func cancel(id: UInt64) {

@@ -17,6 +17,9 @@ public final class USBRedirDevice: DeviceAttachment, Sendable {
     public let address: USBRedirAddress
     /// Listen for the peer instead of connecting to it.
     public let listens: Bool
+    /// Benchmarks only (`emulate --usb-echo`): the printer interface whose bulk OUT data comes
+    /// back on its bulk IN, a raw-throughput probe through the same connection.
+    let echoInterface: DeviceProfile.USBInterface?
     let machine: VirtualMFP
     let requests: USBControlRequests
     let logger: Logger
@@ -25,7 +28,9 @@ public final class USBRedirDevice: DeviceAttachment, Sendable {
     let wakeWrite: Int32
     let plugged = Atomic<Bool>(true)
 
-    public init(machine: VirtualMFP, address: USBRedirAddress, listens: Bool, logger: Logger) throws(EmulatorUSBError) {
+    public init(
+        machine: VirtualMFP, address: USBRedirAddress, listens: Bool, echo: Bool = false, logger: Logger
+    ) throws(EmulatorUSBError) {
         self.machine = machine
         self.address = address
         self.listens = listens
@@ -33,6 +38,11 @@ public final class USBRedirDevice: DeviceAttachment, Sendable {
         requests = USBControlRequests(profile: machine.profile)
         guard requests.descriptors.linkInterface != nil else {
             throw EmulatorUSBError("profile \(machine.profile.name) has no vendor interface (class ff/ff/ff with a bulk pair) to serve")
+        }
+        echoInterface =
+            echo ? machine.profile.usb.interfaces.first { $0.interfaceClass == 7 && $0.bulkIn != nil && $0.bulkOut != nil } : nil
+        if echo && echoInterface == nil {
+            throw EmulatorUSBError("profile \(machine.profile.name) has no printer interface with a bulk pair to echo on")
         }
         do throws(SystemError) {
             (wakeRead, wakeWrite) = try Syscall.pipe()

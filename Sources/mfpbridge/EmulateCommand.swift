@@ -44,6 +44,11 @@ struct Emulate: ParsableCommand {
     @Flag(name: .long, help: "Listen for the usbredir peer at --usbredir's address instead of connecting to it.")
     var usbredirListen = false
 
+    @Flag(
+        name: .long,
+        help: "Benchmarks only: the printer interface echoes its bulk OUT data (with --usbredir; scripts/hil-rig --bench).")
+    var usbEcho = false
+
     @Option(name: .long, help: ArgumentHelp("The folder that keeps the machine's state.", valueName: "dir"))
     var state: String
 
@@ -60,8 +65,8 @@ struct Emulate: ParsableCommand {
         guard [pty, socket != nil, usbredir != nil].filter({ $0 }).count == 1 else {
             throw ValidationError("choose exactly one of --pty, --socket PATH and --usbredir ADDRESS")
         }
-        if usbredirListen && usbredir == nil {
-            throw ValidationError("--usbredir-listen needs --usbredir ADDRESS")
+        if (usbredirListen || usbEcho) && usbredir == nil {
+            throw ValidationError("--usbredir-listen and --usb-echo need --usbredir ADDRESS")
         }
     }
 
@@ -97,7 +102,7 @@ struct Emulate: ParsableCommand {
             do {
                 let device = try USBRedirDevice(
                     machine: host.device, address: try USBRedirAddress(parsing: usbredir), listens: usbredirListen,
-                    logger: logger)
+                    echo: usbEcho, logger: logger)
                 host.device.attach(device)
                 usbDevice = device
             } catch {

@@ -9,6 +9,8 @@ here="$HIL_REPO/tests-harness/hil"
 up() { cut -d' ' -f1 /proc/uptime; }
 echo "HIL-GUEST-UP uptime=$(up)s"
 hostname hil-guest
+# devtmpfs has no /dev/fd (bash's process substitution needs it).
+ln -sf /proc/self/fd /dev/fd
 source "$HIL_WORK/rig.env"
 
 # The root is read-only: udevd reads rules from /run/udev/rules.d too.
@@ -28,7 +30,7 @@ chown 1001:1001 /tmp/home/outsider
 chmod 0700 /tmp/home/tech /tmp/home/outsider
 
 scenarios=()
-for file in "$here"/scenarios/*.sh; do
+for file in "$here/${HIL_SET:-scenarios}"/*.sh; do
   name=$(basename "$file" .sh)
   if [ -n "${HIL_ONLY:-}" ] && [[ ",$HIL_ONLY," != *",$name,"* ]]; then continue; fi
   scenarios+=("$file")

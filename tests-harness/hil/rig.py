@@ -36,13 +36,14 @@ def load_profile(name, folder=PROFILES):
 
 
 def default_target(profile):
-    """A sibling of the same series (an import that changes something), else the profile."""
+    """A sibling of the same series, else a second machine of the profile (PROFILE-second: another
+    serial number, so other generated settings): an import that changes something."""
     series = load_profile(profile)['series']
     for file in sorted(os.listdir(PROFILES)):
         name = file[:-5]
         if file.endswith('.json') and name != profile and load_profile(name).get('series') == series:
             return name
-    return profile
+    return profile + '-second'
 
 
 class Machine:
@@ -59,7 +60,7 @@ class Machine:
         env = dict(os.environ, MFPBRIDGE_DATA_DIR=os.path.join(self.rig.work, 'host-data'))
         self.process = subprocess.Popen(
             [self.rig.mfpbridge, 'emulate', '--profile', self.profile, '--profiles', self.rig.profiles,
-             '--state', self.state, '--usbredir', 'unix:' + self.socket],
+             '--state', self.state, '--usbredir', 'unix:' + self.socket] + (['--usb-echo'] if self.rig.args.bench else []),
             stdout=subprocess.PIPE, stderr=log, env=env)
         self.rig.record(self.process.pid, 'emulate ' + self.key)
         line = self.process.stdout.readline().decode()
@@ -124,6 +125,13 @@ class Rig:
                     profile['capacities'][key] = max(5, int(profile['capacities'][key] * self.args.scale))
                 with open(os.path.join(self.profiles, file), 'w') as f:
                     json.dump(profile, f, indent=1)
+        if self.target.profile.endswith('-second') and not os.path.exists(os.path.join(PROFILES, self.target.profile + '.json')):
+            second = load_profile(self.main.profile, self.profiles)
+            second['name'] = self.target.profile
+            second['serialNumber'] += '-2'
+            second['usb']['serial'] += '-2'
+            with open(os.path.join(self.profiles, self.target.profile + '.json'), 'w') as f:
+                json.dump(second, f, indent=1)
         lab = load_profile(self.main.profile, self.profiles)
         lab['name'] = 'lab-mfp'
         lab['serialNumber'] = LAB_SERIAL
@@ -133,7 +141,7 @@ class Rig:
         with open(os.path.join(self.work, 'quirks.json'), 'w') as f:
             json.dump({'devices': [{'vendorID': '%04x' % LAB_VENDOR, 'productID': '%04x' % LAB_PRODUCT,
                                     'model': 'Lab MFP'}]}, f)
-        main, target = load_profile(self.main.profile)['usb'], load_profile(self.target.profile)['usb']
+        main, target = (load_profile(m.profile, self.profiles)['usb'] for m in (self.main, self.target))
         lines = {
             'MAIN_PROFILE': self.main.profile, 'MAIN_VID': '%04x' % main['vendorID'],
             'MAIN_PID': '%04x' % main['productID'], 'MAIN_SERIAL': main['serial'], 'MAIN_PRODUCT': main['product'],
@@ -151,6 +159,8 @@ class Rig:
     def boot(self):
         append = ('console=ttyS0 quiet loglevel=4 panic=-1 usbcore.autosuspend=-1 HIL_REPO=%s HIL_BIN=%s%s'
                   % (REPO, self.args.bin, ' HIL_ONLY=' + self.args.only if self.args.only else ''))
+        if self.args.bench:
+            append += ' HIL_SET=bench'
         command = ['qemu-system-x86_64', '-accel', 'tcg,thread=multi', '-smp', '2', '-m', '1024', '-machine', 'q35',
                    '-kernel', os.path.join(self.args.guest, 'vmlinuz'), '-initrd', os.path.join(self.args.guest, 'initrd.gz'),
                    '-append', append, '-nographic', '-no-reboot', '-nodefaults',
@@ -268,6 +278,12 @@ class Rig:
                     with open(log, errors='replace') as f:
                         tail = f.read().splitlines()[-25:]
                     print('\n'.join('      | ' + t for t in tail))
+            log = os.path.join(self.work, 'logs', name + '.log')
+            if os.path.exists(log):
+                with open(log, errors='replace') as f:
+                    for measured in f.read().splitlines():
+                        if measured.startswith('bench-hil:'):
+                            print('    ' + measured)
         for l in text.splitlines():
             if l.startswith(('HIL-GUEST-UP', 'HIL-UDEV-READY', 'HIL-DONE')):
                 print('  guest: ' + l[4:])
@@ -287,6 +303,8 @@ def main():
     parser.add_argument('--work', help='work folder (default: a new temporary folder)')
     parser.add_argument('--keep', action='store_true', help='keep the work folder')
     parser.add_argument('--timeout', type=int, default=600)
+    parser.add_argument('--bench', action='store_true',
+                        help='run the benchmarks of tests-harness/hil/bench instead of the scenarios (the emulators echo on their printer interface)')
     parser.add_argument('--scale', type=float, default=1.0,
                         help="scale the profiles' item capacities (address book, users, ...) by this factor")
     args = parser.parse_args()
