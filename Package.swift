@@ -86,6 +86,8 @@ let package = Package(
                 "BridgeSystem", "BridgeLink", "MFPEmulator", "MFPKit", "CUSBRedirParser",
                 .product(name: "Logging", package: "swift-log"),
             ]),
+        // USB memory media: sticks and their partitions (libudev), mount points (mountinfo), space.
+        .target(name: "MFPMedia", dependencies: ["BridgeSystem", "CLibUDev"]),
         // The operations as a library (export, import, rollback, box backup and restore, resume,
         // wait-and-reconnect, history): what the command line and a rig runner drive.
         .target(
@@ -97,7 +99,8 @@ let package = Package(
         .executableTarget(
             name: "mfpbridge",
             dependencies: [
-                "MFPOperations", "BridgeClient", "MFPEmulator", "MFPUSBDevice", "BridgeSystem", "BridgeLink", "BridgeTransfer", "MFPKit",
+                "MFPOperations", "BridgeClient", "MFPEmulator", "MFPUSBDevice", "MFPMedia", "BridgeSystem", "BridgeLink", "BridgeTransfer",
+                "MFPKit",
                 "MFPBundle",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -148,7 +151,13 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
-        .testTarget(name: "MFPUSBDeviceTests", dependencies: ["MFPUSBDevice", "MFPKit", "MFPEmulator"]),
+        .testTarget(name: "MFPMediaTests", dependencies: ["MFPMedia"]),
+        .testTarget(
+            name: "MFPUSBDeviceTests",
+            dependencies: [
+                "MFPUSBDevice", "MFPKit", "MFPEmulator", "BridgeWire", "CUSBRedirParser",
+                .product(name: "Logging", package: "swift-log"),
+            ]),
         .testTarget(name: "CLITests", dependencies: ["MFPTestTools", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(
             name: "MFPTestToolsTests",

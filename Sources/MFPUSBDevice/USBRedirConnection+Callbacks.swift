@@ -77,6 +77,23 @@ extension USBRedirConnection {
             usbredirfilter_free(UnsafeMutableRawPointer(rules))
         }
         parser.pointee.device_disconnect_ack_func = { _ in }
+        // The parser calls these without checking for nil: a peer that sends what this device has
+        // no endpoint for (iso, interrupt, streams) is answered nothing rather than crashing it.
+        parser.pointee.start_iso_stream_func = { _, _, _ in }
+        parser.pointee.stop_iso_stream_func = { _, _, _ in }
+        parser.pointee.alloc_bulk_streams_func = { _, _, _ in }
+        parser.pointee.free_bulk_streams_func = { _, _, _ in }
+        parser.pointee.start_bulk_receiving_func = { _, _, _ in }
+        parser.pointee.stop_bulk_receiving_func = { _, _, _ in }
+        parser.pointee.filter_reject_func = { _ in }
+        parser.pointee.iso_packet_func = { priv, _, _, data, _ in
+            guard let priv, let data else { return }
+            usbredirparser_free_packet_data(USBRedirConnection.from(priv).parser, data)
+        }
+        parser.pointee.interrupt_packet_func = { priv, _, _, data, _ in
+            guard let priv, let data else { return }
+            usbredirparser_free_packet_data(USBRedirConnection.from(priv).parser, data)
+        }
     }
 
     static func from(_ priv: UnsafeMutableRawPointer) -> USBRedirConnection {

@@ -56,7 +56,7 @@ final class USBRedirConnection {
             usbredirparser_destroy(parser)
             Syscall.close(fd)
         }
-        while !peerClosed {
+        while !peerClosed && !device.stopped.load(ordering: .sequentiallyConsistent) {
             followPlugState()
             var fds = [
                 pollfd(fd: fd, events: 0, revents: 0),

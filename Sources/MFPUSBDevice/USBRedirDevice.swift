@@ -27,6 +27,7 @@ public final class USBRedirDevice: DeviceAttachment, Sendable {
     let wakeRead: Int32
     let wakeWrite: Int32
     let plugged = Atomic<Bool>(true)
+    let stopped = Atomic<Bool>(false)
 
     public init(
         machine: VirtualMFP, address: USBRedirAddress, listens: Bool, echo: Bool = false, logger: Logger
@@ -67,11 +68,12 @@ public final class USBRedirDevice: DeviceAttachment, Sendable {
         Syscall.wake(wakeWrite)
     }
 
-    /// Serves peers until the process ends. Never returns.
-    public func run() -> Never {
+    /// Serves peers until `stop()`.
+    public func run() {
         var listener: Int32?
+        defer { if let listener { Syscall.close(listener) } }
         var waitingSaid = false
-        while true {
+        while !stopped.load(ordering: .sequentiallyConsistent) {
             let fd: Int32
             do throws(SystemError) {
                 if listens {
@@ -81,6 +83,7 @@ public final class USBRedirDevice: DeviceAttachment, Sendable {
                     fd = try address.connect()
                 }
             } catch {
+                if stopped.load(ordering: .sequentiallyConsistent) { return }
                 // QEMU not up yet, or restarting: keep trying, say so once.
                 if !waitingSaid {
                     logger.info("waiting for the usbredir peer at \(address): \(error)")
@@ -97,8 +100,15 @@ public final class USBRedirDevice: DeviceAttachment, Sendable {
         }
     }
 
+    /// Ends `run()`: the connection is closed (the peer sees the device leave) and no other is made.
+    public func stop() {
+        stopped.store(true, ordering: .sequentiallyConsistent)
+        Syscall.wake(wakeWrite)
+    }
+
     private func acceptPeer(_ listener: Int32) throws(SystemError) -> Int32 {
         while true {
+            if stopped.load(ordering: .sequentiallyConsistent) { throw SystemError(call: "accept", errno: ECANCELED) }
             var fds = [pollfd(fd: listener, events: Int16(POLLIN), revents: 0)]
             _ = try? Syscall.poll(&fds, timeoutMilliseconds: 1000)
             guard fds[0].revents & Int16(POLLIN) != 0 else { continue }

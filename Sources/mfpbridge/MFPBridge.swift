@@ -17,7 +17,7 @@ struct MFPBridge: ParsableCommand {
             """,
         subcommands: [
             Status.self, Export.self, Import.self, Rollback.self, Inspect.self, Verify.self, BoxBackup.self, BoxRestore.self, Resume.self,
-            HistoryList.self, Devices.self, Watch.self, Doctor.self, Emulate.self, EmulateCtl.self,
+            HistoryList.self, Devices.self, Media.self, Watch.self, Doctor.self, Emulate.self, EmulateCtl.self,
         ]
     )
 }

@@ -10,7 +10,8 @@ package=$(apt-cache depends linux-image-amd64 2>/dev/null | awk '/Depends: linux
 [ -n "$package" ] || { echo "error: apt-cache cannot resolve linux-image-amd64 (run apt-get update)" >&2; exit 1; }
 version=${package#linux-image-}
 out=$cache/$version
-if [ -s "$out/vmlinuz" ] && [ -s "$out/initrd.gz" ] && [ "$(cat "$out/modules.list" 2>/dev/null)" = "$(cat "$(dirname "$0")/guest-modules.txt")" ]; then
+stamp=$(cat "$(dirname "$0")/guest-modules.txt" "$0" | sha256sum | cut -c1-16)
+if [ -s "$out/vmlinuz" ] && [ -s "$out/initrd.gz" ] && [ "$(cat "$out/stamp" 2>/dev/null)" = "$stamp" ]; then
   echo "$out"
   exit 0
 fi
@@ -38,7 +39,14 @@ export PATH=/bin
 mount -t proc proc /proc; mount -t sysfs sys /sys; mount -t devtmpfs dev /dev
 for m in /mods/*.ko; do insmod "$m" || echo "HIL: insmod $m failed"; done
 mount -t 9p -o trans=virtio,version=9p2000.L,ro,msize=262144,cache=loose hostroot /newroot || { echo "HIL: no host root"; exec sh; }
-mount -t tmpfs tmp /newroot/tmp; mount -t tmpfs run /newroot/run
+mount -t tmpfs run /newroot/run
+# The guest's /tmp is its own tmpfs; the repository and the binaries stay at their host paths
+# even when they live under the host's /tmp (a CI clone there).
+mkdir -p /newroot/run/host-tmp; mount --bind /newroot/tmp /newroot/run/host-tmp
+mount -t tmpfs tmp /newroot/tmp
+for path in "$HIL_REPO" "$HIL_BIN"; do
+  case "$path" in /tmp/*) mkdir -p "/newroot$path"; mount --bind "/newroot/run/host-tmp/${path#/tmp/}" "/newroot$path" ;; esac
+done
 mkdir -p /newroot/tmp/work
 mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144 work /newroot/tmp/work || { echo "HIL: no work share"; exec sh; }
 for d in dev proc sys; do mount --move /$d /newroot/$d; done
@@ -50,5 +58,5 @@ mkdir -p "$out"
 (cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) > "$out/initrd.gz.tmp"
 cp "$work/k/boot/vmlinuz-$version" "$out/vmlinuz.tmp"
 mv "$out/initrd.gz.tmp" "$out/initrd.gz"; mv "$out/vmlinuz.tmp" "$out/vmlinuz"
-cp "$here/guest-modules.txt" "$out/modules.list"
+echo "$stamp" > "$out/stamp"
 echo "$out"

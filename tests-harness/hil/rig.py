@@ -90,6 +90,55 @@ class Machine:
                 self.process.kill()
 
 
+class Stick:
+    """A USB stick (usb-storage) on its own port, its image a file in the work folder, pulled and
+    plugged back with QMP device_del and device_add, as a technician yanks a stick."""
+
+    def __init__(self, rig, fs, port):
+        self.rig, self.fs, self.port = rig, fs, port
+        self.name = 'stick-' + fs
+        self.label = 'MFP' + fs.upper()
+        self.serial = 'MFPSTICK-%s' % fs.upper()
+        self.image = os.path.join(rig.work, self.name + '.img')
+
+    def make(self, mib=64):
+        subprocess.run([os.path.join(HERE, 'make-stick.sh'), self.fs, str(mib), self.image, self.label], check=True)
+
+    def device(self):
+        return {'driver': 'usb-storage', 'id': self.name, 'bus': 'xhci.0', 'port': str(self.port),
+                'drive': self.name + '-disk', 'removable': 'on', 'serial': self.serial}
+
+    def arguments(self):
+        return ['-blockdev', 'driver=file,filename=%s,node-name=%s-file' % (self.image, self.name),
+                '-blockdev', 'driver=raw,file=%s-file,node-name=%s-disk' % (self.name, self.name),
+                '-device', ','.join('%s=%s' % kv for kv in self.device().items())]
+
+
+class QMP:
+    """QEMU's machine protocol on a Unix socket: one command at a time, its answer read back."""
+
+    def __init__(self, path):
+        self.path, self.stream = path, None
+
+    def command(self, name, arguments=None):
+        if self.stream is None:
+            connection = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            connection.connect(self.path)
+            self.stream = connection.makefile('rw')
+            self.stream.readline()
+            self.stream.write(json.dumps({'execute': 'qmp_capabilities'}) + '\n')
+            self.stream.flush()
+            self.stream.readline()
+        self.stream.write(json.dumps({'execute': name, 'arguments': arguments or {}}) + '\n')
+        self.stream.flush()
+        while True:
+            answer = json.loads(self.stream.readline())
+            if 'error' in answer:
+                raise RuntimeError('QMP %s: %s' % (name, answer['error'].get('desc')))
+            if 'return' in answer:
+                return answer['return']
+
+
 class Rig:
     def __init__(self, args):
         self.args = args
@@ -108,6 +157,8 @@ class Rig:
             self.machines[target] = Machine(self, target, target, 2)
         self.machines['lab-mfp'] = Machine(self, 'lab-mfp', 'lab-mfp', 3)
         self.main, self.target = self.machines[main], self.machines[target]
+        self.sticks = {s.name: s for s in (Stick(self, 'vfat', 4), Stick(self, 'exfat', 5))}
+        self.qmp = QMP(os.path.join(self.work, 'qmp.sock'))
 
     def record(self, pid, what):
         with open(self.pids, 'a') as f:
@@ -152,6 +203,10 @@ class Rig:
             'TARGET_ADDR': 'usb:%04x:%04x:%s' % (target['vendorID'], target['productID'], target['serial']),
             'LAB_SERIAL': LAB_SERIAL, 'LAB_ADDR': 'usb:%04x:%04x' % (LAB_VENDOR, LAB_PRODUCT),
         }
+        for stick in self.sticks.values():
+            stick.make()
+            key = stick.fs.upper()
+            lines.update({'STICK_%s_LABEL' % key: stick.label, 'STICK_%s_SERIAL' % key: stick.serial})
         with open(os.path.join(self.work, 'rig.env'), 'w') as f:
             for key, value in lines.items():
                 f.write("export %s='%s'\n" % (key, value))
@@ -161,7 +216,7 @@ class Rig:
                   % (REPO, self.args.bin, ' HIL_ONLY=' + self.args.only if self.args.only else ''))
         if self.args.bench:
             append += ' HIL_SET=bench'
-        command = ['qemu-system-x86_64', '-accel', 'tcg,thread=multi', '-smp', '2', '-m', '1024', '-machine', 'q35',
+        command = ['qemu-system-x86_64', '-accel', 'tcg,thread=multi', '-cpu', 'max', '-smp', '2', '-m', '1024', '-machine', 'q35',
                    '-kernel', os.path.join(self.args.guest, 'vmlinuz'), '-initrd', os.path.join(self.args.guest, 'initrd.gz'),
                    '-append', append, '-nographic', '-no-reboot', '-nodefaults',
                    '-serial', 'file:' + os.path.join(self.work, 'console.log'),
@@ -169,7 +224,10 @@ class Rig:
                    '-serial', 'chardev:rig',
                    '-virtfs', 'local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap',
                    '-virtfs', 'local,path=%s,mount_tag=work,security_model=none,multidevs=remap' % self.work,
-                   '-device', 'qemu-xhci,id=xhci']
+                   '-qmp', 'unix:%s,server=on,wait=off' % os.path.join(self.work, 'qmp.sock'),
+                   '-device', 'qemu-xhci,id=xhci,p2=8,p3=8']
+        for stick in self.sticks.values():
+            command += stick.arguments()
         for machine in self.machines.values():
             command += ['-chardev', 'socket,id=redir%d,path=%s,server=on,wait=off' % (machine.port, machine.socket),
                         '-device', 'usb-redir,chardev=redir%d,id=usb%d,bus=xhci.0,port=%d' % (machine.port, machine.port, machine.port)]
@@ -192,6 +250,15 @@ class Rig:
 
     def answer(self, words):
         verb, rest = words[0], words[1:]
+        if verb in ('stick-pull', 'stick-plug'):
+            stick = self.sticks.get(rest[0]) if rest else None
+            if stick is None:
+                raise RuntimeError('no stick %r on the rig (%s)' % (rest[:1], ', '.join(self.sticks)))
+            if verb == 'stick-pull':
+                self.qmp.command('device_del', {'id': stick.name})
+                return 'pulled'
+            self.qmp.command('device_add', stick.device())
+            return 'plugged in'
         machine = self.machines.get(rest[0]) if rest else None
         if machine is None:
             raise RuntimeError('no machine %r on the rig' % (rest[:1],))

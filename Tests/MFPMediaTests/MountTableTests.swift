@@ -1,0 +1,42 @@
+import Testing
+
+@testable import MFPMedia
+
+/// The mount table as the kernel writes it (proc(5)): a stick's partition found by major:minor,
+/// escaped paths, optional fields, read-only mounts.
+@Suite struct MountTableTests {
+    static let text = """
+        22 1 0:21 / / rw,relatime shared:1 - ext4 /dev/vda rw
+        36 22 8:1 / /media/tech/MFP\\040STICK rw,nosuid,nodev,relatime shared:80 - vfat /dev/sda1 rw,fmask=0022,dmask=0022,codepage=437,errors=remount-ro
+        37 22 8:17 / /mnt/ro ro,relatime - exfat /dev/sdb1 rw,iocharset=utf8
+        38 22 8:33 / /mnt/sro rw,relatime - vfat /dev/sdc1 ro
+        39 22 8:1 /backups /srv/bind rw,relatime shared:81 master:80 - vfat /dev/sda1 rw
+        not a mount line
+        """
+
+    @Test("a partition's mounts are found by major:minor, bind mounts included, with the escaped space undone")
+    func byDeviceNumber() {
+        let table = MountTable(parsing: Self.text)
+        #expect(table.entries.count == 5)
+        let stick = table.mounts(major: 8, minor: 1)
+        #expect(stick.map(\.mountPoint) == ["/media/tech/MFP STICK", "/srv/bind"])
+        #expect(stick.map(\.root) == ["/", "/backups"])
+        #expect(stick[0].fileSystem == "vfat" && stick[0].source == "/dev/sda1")
+        #expect(!stick[0].isReadOnly)
+        #expect(table.mounts(major: 8, minor: 2).isEmpty)
+    }
+
+    @Test("read-only is the mount's option or the file system's")
+    func readOnly() {
+        let table = MountTable(parsing: Self.text)
+        #expect(table.mounts(major: 8, minor: 17).first?.isReadOnly == true)
+        #expect(table.mounts(major: 8, minor: 33).first?.isReadOnly == true)
+    }
+
+    @Test("escapes: \\\\134 is a backslash, \\\\011 a tab; a lone backslash stays")
+    func escapes() {
+        #expect(MountTable.unescape("a\\134b\\011c") == "a\\b\tc")
+        #expect(MountTable.unescape("odd\\") == "odd\\")
+        #expect(MediaScanner.unescapeUDev("MFP\\x20STICK") == "MFP STICK")
+    }
+}
