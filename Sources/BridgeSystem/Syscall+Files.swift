@@ -1,3 +1,4 @@
+import CMFPBridgeShims
 import Glibc
 import SystemPackage
 
@@ -268,4 +269,20 @@ private func statFileSystem(_ path: String, _ info: inout statvfs) -> Int32 {
 /// `Glibc.flock` names the struct; unqualified at file scope the call reaches the function.
 private func lockFile(_ fd: Int32, _ operation: Int32) -> Int32 {
     flock(fd, operation)
+}
+
+// Removable media: flushing a whole file system and unmounting it (GNU calls, from the shims).
+extension Syscall {
+    /// `syncfs(2)` of the file system holding `path` (opened read-only for the call).
+    public static func syncFileSystem(_ path: String) throws(SystemError) {
+        let fd = try open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        defer { close(fd) }
+        _ = try valueOrErrno("syncfs", path: path) { mfpb_syncfs(fd) }
+    }
+
+    /// `umount2(path, 0)`: fails with EBUSY while files are open there (never lazy: a lazy
+    /// unmount would say "done" while writes still go to the stick).
+    public static func unmount(_ path: String) throws(SystemError) {
+        _ = try valueOrErrno("umount", path: path) { mfpb_umount(path) }
+    }
 }

@@ -3,6 +3,7 @@
 
 #include <stdlib.h>
 #include <sys/ioctl.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
 #include <unistd.h>
 #include <fcntl.h>
@@ -123,3 +124,7 @@ int mfpb_unlockpt(int fd) { return unlockpt(fd); }
 int mfpb_ptsname_r(int fd, char *buffer, size_t size) { return ptsname_r(fd, buffer, size); }
 int mfpb_pipe2(int fds[2], int flags) { return pipe2(fds, flags); }
 int mfpb_accept4(int fd, int flags) { return accept4(fd, NULL, NULL, flags); }
+
+int mfpb_syncfs(int fd) { return syncfs(fd); }
+
+int mfpb_umount(const char *target) { return umount2(target, 0); }

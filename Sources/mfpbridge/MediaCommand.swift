@@ -1,10 +1,18 @@
 import ArgumentParser
+import BridgeClient
 import Foundation
 import MFPMedia
 
 struct Media: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "List USB memory media (sticks) and their partitions.",
+        abstract: "USB memory media (sticks): list them, eject one.",
+        subcommands: [MediaListCommand.self, MediaEjectCommand.self], defaultSubcommand: MediaListCommand.self)
+}
+
+struct MediaListCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "list",
+        abstract: "List USB memory media (sticks) and their partitions (the default).",
         discussion: """
             USB block devices and their partitions from udev: vendor, model, serial, label, UUID, \
             file system, size, the removable and write-protect flags, where each is mounted \
@@ -52,5 +60,59 @@ struct Media: ParsableCommand {
             unit += 1
         }
         return unit == 0 ? "\(bytes) B" : "\(String(format: "%.1f", value)) \(units[unit])"
+    }
+}
+
+struct MediaEjectCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "eject",
+        abstract: "Make a stick safe to pull: sync and unmount every partition, then power its port off.",
+        discussion: """
+            STICK is a label or a device (/dev/sda1, /dev/sda); without it, the one stick present. \
+            Every mounted partition of the stick is synced and unmounted (never lazily); "safe to \
+            remove" is said only when all unmounts succeeded. Then the stick's USB device is \
+            removed from its port (sysfs `remove`, root only), which the kernel sees as the stick \
+            leaving. Unmounting a stick someone else mounted needs root. Exit 0 when it is safe to \
+            remove, 1 when it is not (a file open on it), 2 when STICK names none or several, 3 when \
+            no stick is present.
+            """)
+
+    @Argument(help: "The stick: a partition's label, or a device node.") var stick: String?
+
+    @OptionGroup var output: OutputOptions
+
+    func run() throws {
+        let media = MediaScanner.scan()
+        guard !media.isEmpty else { throw BridgeError(.unreachable, "no USB memory media is plugged in") }
+        let chosen: [RemovableMedium]
+        if let stick {
+            chosen = media.filter { $0.label == stick || $0.devnode == stick }
+        } else {
+            chosen = media.filter { $0.kind == .disk }
+        }
+        let disks = Set(chosen.map { $0.kind == .disk ? $0.devnode : MediaEject.diskNode(of: $0.devnode) })
+        guard disks.count == 1, let medium = chosen.first else {
+            let known = media.map { "\($0.devnode)\($0.label.map { " (\($0))" } ?? "")" }.joined(separator: ", ")
+            throw BridgeError(
+                .usage,
+                disks.isEmpty
+                    ? "no stick is called \(stick ?? "") (present: \(known))"
+                    : "\(stick.map { "'\($0)'" } ?? "no name") names \(disks.count) sticks (\(disks.sorted().joined(separator: ", "))): give the label or the device"
+            )
+        }
+        let outcome: MediaEject.Outcome
+        do throws(MediaEject.Failure) {
+            outcome = try MediaEject.eject(medium, among: media)
+        } catch {
+            throw BridgeError(.failure, error.description)
+        }
+        if output.json {
+            Output.json(outcome)
+            return
+        }
+        for point in outcome.unmounted { Output.line("Unmounted \(point) (synced first).") }
+        if outcome.poweredOff { Output.line("Powered \(outcome.disk) off at its USB port.") }
+        if let note = outcome.note { Output.line("Note: \(note).") }
+        Output.line("\(outcome.disk) is safe to remove.")
     }
 }

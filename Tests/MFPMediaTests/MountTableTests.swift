@@ -40,3 +40,13 @@ import Testing
         #expect(MediaScanner.unescapeUDev("MFP\\x20STICK") == "MFP STICK")
     }
 }
+
+@Suite struct MediaEjectTests {
+    @Test("a partition's disk: /dev/sda1 is on /dev/sda, /dev/mmcblk0p1 on /dev/mmcblk0, a disk is its own")
+    func diskNodes() {
+        #expect(MediaEject.diskNode(of: "/dev/sda1") == "/dev/sda")
+        #expect(MediaEject.diskNode(of: "/dev/sdb12") == "/dev/sdb")
+        #expect(MediaEject.diskNode(of: "/dev/mmcblk0p1") == "/dev/mmcblk0")
+        #expect(MediaEject.diskNode(of: "/dev/sdc") == "/dev/sdc")
+    }
+}

@@ -118,7 +118,19 @@ class QMP:
     """QEMU's machine protocol on a Unix socket: one command at a time, its answer read back."""
 
     def __init__(self, path):
-        self.path, self.stream = path, None
+        self.path, self.stream, self.events = path, None, []
+
+    def deleted(self, device, timeout=10):
+        """Waits for QEMU's DEVICE_DELETED event of `device` (device_del returns before it is gone)."""
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if any(e.get('event') == 'DEVICE_DELETED' and e.get('data', {}).get('device') == device for e in self.events):
+                return
+            self.stream.flush()
+            line = self.stream.readline()
+            if line:
+                self.events.append(json.loads(line))
+        raise RuntimeError('QEMU did not delete %s within %d s' % (device, timeout))
 
     def command(self, name, arguments=None):
         if self.stream is None:
@@ -133,6 +145,9 @@ class QMP:
         self.stream.flush()
         while True:
             answer = json.loads(self.stream.readline())
+            if 'event' in answer:
+                self.events.append(answer)
+                continue
             if 'error' in answer:
                 raise RuntimeError('QMP %s: %s' % (name, answer['error'].get('desc')))
             if 'return' in answer:
@@ -255,7 +270,9 @@ class Rig:
             if stick is None:
                 raise RuntimeError('no stick %r on the rig (%s)' % (rest[:1], ', '.join(self.sticks)))
             if verb == 'stick-pull':
+                self.qmp.events = []
                 self.qmp.command('device_del', {'id': stick.name})
+                self.qmp.deleted(stick.name)
                 return 'pulled'
             self.qmp.command('device_add', stick.device())
             return 'plugged in'

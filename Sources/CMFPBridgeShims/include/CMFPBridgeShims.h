@@ -26,5 +26,7 @@ int mfpb_unlockpt(int fd);
 int mfpb_ptsname_r(int fd, char *buffer, size_t size);
 int mfpb_pipe2(int fds[2], int flags);
 int mfpb_accept4(int fd, int flags);
+int mfpb_syncfs(int fd);
+int mfpb_umount(const char *target);
 
 #endif
