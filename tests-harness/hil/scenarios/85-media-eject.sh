@@ -2,9 +2,11 @@
 # written sits only in the page cache before), then its USB port powered off, which the guest's
 # kernel sees as the stick leaving. A stick with a file open on it is refused: NOT safe to
 # remove, still mounted. Plugged back in, what was written before the eject is there, intact.
-devnode() { as_tech "$bin" media --json | python3 -c "import json,sys; m=[x for x in json.load(sys.stdin)['media'] if x.get('label')=='$1']; print(m[0]['devnode'] if m else '')"; }
-vfat=$(devnode "$STICK_VFAT_LABEL")
-exfat=$(devnode "$STICK_EXFAT_LABEL")
+pick() { python3 -c "import json,sys; m=[x for x in json.load(sys.stdin)['media'] if x.get('label')=='$1']; print(m[0]['devnode'] if m else '')"; }
+devnode() { as_tech "$bin" media --json | pick "$1"; }
+listing=$(as_tech "$bin" media --json)
+vfat=$(pick "$STICK_VFAT_LABEL" <<<"$listing")
+exfat=$(pick "$STICK_EXFAT_LABEL" <<<"$listing")
 [ -n "$vfat" ] && [ -n "$exfat" ] || fail "the sticks are not both listed ($vfat, $exfat)"
 mkdir -p /tmp/mnt-eject /tmp/mnt-busy
 mount -t vfat "$vfat" /tmp/mnt-eject || fail "cannot mount $vfat"
