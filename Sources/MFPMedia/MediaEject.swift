@@ -25,8 +25,8 @@ public enum MediaEject {
 
     /// Ejects the disk of `medium` (a partition or the disk itself), given every medium listed.
     public static func eject(_ medium: RemovableMedium, among media: [RemovableMedium]) throws(Failure) -> Outcome {
-        let disk = medium.kind == .disk ? medium.devnode : diskNode(of: medium.devnode)
-        let partitions = media.filter { $0.devnode == disk || ($0.kind == .partition && diskNode(of: $0.devnode) == disk) }
+        let disk = medium.diskNode
+        let partitions = media.filter { $0.diskNode == disk }
         var unmounted: [String] = []
         for part in partitions {
             for point in part.mountPoints {

@@ -68,21 +68,6 @@ public enum MediaScanner {
 
     /// udev's `_ENC` values and vendor strings escape bytes as `\x20`.
     static func unescapeUDev(_ text: String) -> String {
-        guard text.contains("\\x") else { return text.trimmingCharacters(in: .whitespaces) }
-        var bytes: [UInt8] = []
-        let utf8 = Array(text.utf8)
-        var index = 0
-        while index < utf8.count {
-            if utf8[index] == UInt8(ascii: "\\"), index + 4 <= utf8.count, utf8[index + 1] == UInt8(ascii: "x"),
-                let value = UInt8(String(decoding: utf8[(index + 2)..<(index + 4)], as: UTF8.self), radix: 16)
-            {
-                bytes.append(value)
-                index += 4
-            } else {
-                bytes.append(utf8[index])
-                index += 1
-            }
-        }
-        return String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespaces)
+        EscapedText.decode(text, marker: "\\x", digits: 2, radix: 16).trimmingCharacters(in: .whitespaces)
     }
 }

@@ -51,20 +51,6 @@ public struct MountTable: Sendable, Equatable {
 
     /// The kernel writes space, tab, newline and backslash in paths as `\040`, `\011`, `\012`, `\134`.
     static func unescape(_ text: String) -> String {
-        guard text.contains("\\") else { return text }
-        var bytes: [UInt8] = []
-        let utf8 = Array(text.utf8)
-        var index = 0
-        while index < utf8.count {
-            let octal = index + 4 <= utf8.count ? String(decoding: utf8[(index + 1)..<(index + 4)], as: UTF8.self) : ""
-            if utf8[index] == UInt8(ascii: "\\"), octal.count == 3, let value = UInt8(octal, radix: 8) {
-                bytes.append(value)
-                index += 4
-            } else {
-                bytes.append(utf8[index])
-                index += 1
-            }
-        }
-        return String(decoding: bytes, as: UTF8.self)
+        EscapedText.decode(text, marker: "\\", digits: 3, radix: 8)
     }
 }

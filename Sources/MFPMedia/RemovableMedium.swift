@@ -28,7 +28,4 @@ public struct RemovableMedium: Sendable, Codable, Equatable {
     /// Free and total bytes of the mounted file system (statvfs), when it is mounted.
     public var freeBytes: UInt64?
     public var fileSystemBytes: UInt64?
-
-    /// Whether a backup can be written to it now.
-    public var isWritable: Bool { !writeProtected && !mountedReadOnly && !mountPoints.isEmpty }
 }

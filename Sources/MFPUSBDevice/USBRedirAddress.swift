@@ -1,5 +1,6 @@
 import BridgeSystem
 import Glibc
+import MFPEmulator
 
 /// Where the usbredir peer (QEMU's `-device usb-redir`, SPICE, `usbredirect`) is: `unix:PATH` or
 /// `tcp:HOST:PORT` (a numeric IPv4 address or localhost).
@@ -7,24 +8,24 @@ public enum USBRedirAddress: Sendable, Equatable, CustomStringConvertible {
     case unix(path: String)
     case tcp(host: String, port: UInt16)
 
-    public init(parsing text: String) throws(EmulatorUSBError) {
+    public init(parsing text: String) throws(EmulatorError) {
         if text.hasPrefix("unix:") {
             let path = String(text.dropFirst(5))
             guard Syscall.unixAddress(path) != nil else {
-                throw EmulatorUSBError("'\(path)' is not a usable Unix socket path (empty, too long or with a NUL byte)")
+                throw EmulatorError("'\(path)' is not a usable Unix socket path (empty, too long or with a NUL byte)")
             }
             self = .unix(path: path)
         } else if text.hasPrefix("tcp:"), let colon = text.lastIndex(of: ":"), colon > text.index(text.startIndex, offsetBy: 3) {
             let host = String(text[text.index(text.startIndex, offsetBy: 4)..<colon])
             guard let port = UInt16(text[text.index(after: colon)...]), port > 0 else {
-                throw EmulatorUSBError("'\(text)' has no port number from 1 to 65535 after the host")
+                throw EmulatorError("'\(text)' has no port number from 1 to 65535 after the host")
             }
             guard Syscall.inetAddress(host: host, port: port) != nil else {
-                throw EmulatorUSBError("'\(host)' is not a numeric IPv4 address or localhost")
+                throw EmulatorError("'\(host)' is not a numeric IPv4 address or localhost")
             }
             self = .tcp(host: host, port: port)
         } else {
-            throw EmulatorUSBError("'\(text)' is not a usbredir address: use unix:PATH or tcp:HOST:PORT")
+            throw EmulatorError("'\(text)' is not a usbredir address: use unix:PATH or tcp:HOST:PORT")
         }
     }
 
@@ -77,10 +78,4 @@ public enum USBRedirAddress: Sendable, Equatable, CustomStringConvertible {
             return try Syscall.listenTCP(Syscall.inetAddress(host: host, port: port)!)
         }
     }
-}
-
-/// A failure of the emulated USB device's transport, said for the person running the emulator.
-public struct EmulatorUSBError: Error, Sendable, CustomStringConvertible {
-    public var description: String
-    public init(_ description: String) { self.description = description }
 }

@@ -29,8 +29,6 @@ final class USBRedirConnection {
     let outBuffer = ByteQueue()
     var session: VendorLinkSession?
     var readBuffer = [UInt8](repeating: 0, count: 1 << 20)
-    /// Bytes taken on the printer and IPP-over-USB interfaces (which nothing here reads yet).
-    var discardedBytes = 0
     /// `--usb-echo`: bytes taken on the echo interface, to come back on its IN endpoint.
     let echoBuffer = ByteQueue()
 
@@ -250,9 +248,8 @@ final class USBRedirConnection {
             outBuffer.append(data, count: dataLength)
         } else if endpoint == device.echoInterface?.bulkOut, let data, dataLength > 0 {
             echoBuffer.append(data, count: dataLength)
-        } else {
-            discardedBytes += dataLength
         }
+        // Anything else (the printer and IPP-over-USB interfaces, which nothing reads yet) is taken and dropped.
         mfpb_redir_reply_bulk(parser, id, endpoint, 0, nil, UInt32(dataLength), 0)
     }
 

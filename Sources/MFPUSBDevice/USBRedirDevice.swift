@@ -31,24 +31,24 @@ public final class USBRedirDevice: DeviceAttachment, Sendable {
 
     public init(
         machine: VirtualMFP, address: USBRedirAddress, listens: Bool, echo: Bool = false, logger: Logger
-    ) throws(EmulatorUSBError) {
+    ) throws(EmulatorError) {
         self.machine = machine
         self.address = address
         self.listens = listens
         self.logger = logger
         requests = USBControlRequests(profile: machine.profile)
         guard requests.descriptors.linkInterface != nil else {
-            throw EmulatorUSBError("profile \(machine.profile.name) has no vendor interface (class ff/ff/ff with a bulk pair) to serve")
+            throw EmulatorError("profile \(machine.profile.name) has no vendor interface (class ff/ff/ff with a bulk pair) to serve")
         }
         echoInterface =
             echo ? machine.profile.usb.interfaces.first { $0.interfaceClass == 7 && $0.bulkIn != nil && $0.bulkOut != nil } : nil
         if echo && echoInterface == nil {
-            throw EmulatorUSBError("profile \(machine.profile.name) has no printer interface with a bulk pair to echo on")
+            throw EmulatorError("profile \(machine.profile.name) has no printer interface with a bulk pair to echo on")
         }
         do throws(SystemError) {
             (wakeRead, wakeWrite) = try Syscall.pipe()
         } catch {
-            throw EmulatorUSBError("cannot create a wake pipe: \(error)")
+            throw EmulatorError("cannot create a wake pipe: \(error)")
         }
     }
 

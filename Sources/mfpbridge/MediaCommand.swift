@@ -84,21 +84,11 @@ struct MediaEjectCommand: ParsableCommand {
     func run() throws {
         let media = MediaScanner.scan()
         guard !media.isEmpty else { throw BridgeError(.unreachable, "no USB memory media is plugged in") }
-        let chosen: [RemovableMedium]
-        if let stick {
-            chosen = media.filter { $0.label == stick || $0.devnode == stick }
-        } else {
-            chosen = media.filter { $0.kind == .disk }
-        }
-        let disks = Set(chosen.map { $0.kind == .disk ? $0.devnode : MediaEject.diskNode(of: $0.devnode) })
-        guard disks.count == 1, let medium = chosen.first else {
-            let known = media.map { "\($0.devnode)\($0.label.map { " (\($0))" } ?? "")" }.joined(separator: ", ")
-            throw BridgeError(
-                .usage,
-                disks.isEmpty
-                    ? "no stick is called \(stick ?? "") (present: \(known))"
-                    : "\(stick.map { "'\($0)'" } ?? "no name") names \(disks.count) sticks (\(disks.sorted().joined(separator: ", "))): give the label or the device"
-            )
+        let medium: RemovableMedium
+        do throws(MediaSelection.Failure) {
+            medium = try MediaSelection.choose(stick, among: media)
+        } catch {
+            throw BridgeError(.usage, error.description)
         }
         let outcome: MediaEject.Outcome
         do throws(MediaEject.Failure) {

@@ -50,3 +50,26 @@ import Testing
         #expect(MediaEject.diskNode(of: "/dev/sdc") == "/dev/sdc")
     }
 }
+
+@Suite struct MediaSelectionTests {
+    static func medium(_ devnode: String, _ kind: RemovableMedium.Kind, label: String? = nil) -> RemovableMedium {
+        RemovableMedium(
+            devnode: devnode, kind: kind, deviceNumber: "8:0", vendor: nil, model: nil, serial: nil, label: label, uuid: nil,
+            fileSystem: nil, sizeBytes: 0, removable: true, writeProtected: false, driver: nil, mountPoints: [],
+            mountedReadOnly: false, freeBytes: nil, fileSystemBytes: nil)
+    }
+    static let two = [
+        medium("/dev/sda", .disk), medium("/dev/sda1", .partition, label: "BACKUP"), medium("/dev/sdb", .disk),
+        medium("/dev/sdb1", .partition, label: "BACKUP"), medium("/dev/sdb2", .partition, label: "OTHER"),
+    ]
+
+    @Test("a label or a device names one stick; a label on two sticks, or no name with two sticks, is ambiguous")
+    func choose() throws {
+        #expect(try MediaSelection.choose("OTHER", among: Self.two).devnode == "/dev/sdb2")
+        #expect(try MediaSelection.choose("/dev/sda1", among: Self.two).diskNode == "/dev/sda")
+        #expect(throws: MediaSelection.Failure.self) { try MediaSelection.choose("BACKUP", among: Self.two) }
+        #expect(throws: MediaSelection.Failure.self) { try MediaSelection.choose(nil, among: Self.two) }
+        #expect(throws: MediaSelection.Failure.self) { try MediaSelection.choose("NOPE", among: Self.two) }
+        #expect(try MediaSelection.choose(nil, among: Array(Self.two.prefix(2))).devnode == "/dev/sda")
+    }
+}

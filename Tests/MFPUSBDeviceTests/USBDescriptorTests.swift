@@ -113,7 +113,7 @@ let profiles = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         #expect(try USBRedirAddress(parsing: "tcp:127.0.0.1:4000") == .tcp(host: "127.0.0.1", port: 4000))
         #expect(try USBRedirAddress(parsing: "tcp:localhost:4000") == .tcp(host: "localhost", port: 4000))
         for bad in ["/run/x.sock", "tcp:127.0.0.1", "tcp:127.0.0.1:0", "tcp:example.org:4000", "unix:"] {
-            #expect(throws: EmulatorUSBError.self, "\(bad)") { try USBRedirAddress(parsing: bad) }
+            #expect(throws: EmulatorError.self, "\(bad)") { try USBRedirAddress(parsing: bad) }
         }
     }
 }

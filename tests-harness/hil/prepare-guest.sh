@@ -6,8 +6,11 @@
 # Usage: prepare-guest.sh CACHE_DIR    (prints the folder holding vmlinuz and initrd.gz)
 set -euo pipefail
 cache=${1:?usage: prepare-guest.sh CACHE_DIR}
-package=$(apt-cache depends linux-image-amd64 2>/dev/null | awk '/Depends: linux-image-/{print $2; exit}')
-[ -n "$package" ] || { echo "error: apt-cache cannot resolve linux-image-amd64 (run apt-get update)" >&2; exit 1; }
+resolve() { apt-cache depends linux-image-amd64 2>/dev/null | awk '/Depends: linux-image-/{print $2; exit}'; }
+package=$(resolve)
+# A fresh machine may have no package lists yet (nothing else needed installing): fetch them once.
+[ -n "$package" ] || { apt-get update -qq >/dev/null 2>&1 || true; package=$(resolve); }
+[ -n "$package" ] || { echo "error: apt-cache cannot resolve linux-image-amd64 (is a Debian mirror reachable?)" >&2; exit 1; }
 version=${package#linux-image-}
 out=$cache/$version
 stamp=$(cat "$(dirname "$0")/guest-modules.txt" "$0" | sha256sum | cut -c1-16)
