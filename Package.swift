@@ -93,7 +93,7 @@ let package = Package(
         .target(
             name: "MFPOperations",
             dependencies: [
-                "BridgeSystem", "BridgeClient", "BridgeLink", "BridgeTransfer", "MFPEmulator", "MFPBundle", "MFPKit",
+                "BridgeSystem", "BridgeClient", "BridgeLink", "BridgeTransfer", "MFPEmulator", "MFPBundle", "MFPKit", "MFPMedia",
                 .product(name: "Logging", package: "swift-log"),
             ]),
         .executableTarget(

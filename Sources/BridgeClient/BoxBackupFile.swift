@@ -39,32 +39,7 @@ public enum BoxBackupFile {
     /// every byte (R8). Exit status 6 for anything wrong with the file. The payload it returns
     /// carries the chain at every block, so a restore sends it without hashing again.
     public static func verify(path: String) throws(BridgeError) -> (verified: Verified, payload: any StreamSource) {
-        try InputFile.check(path, what: "box backup file")
-        let source: FileSource
-        do {
-            source = try FileSource(path: path)
-        } catch {
-            throw BridgeError(.failure, "cannot open the box backup \(path): \(error)")
-        }
-        let trailer: BoxBackupTrailer
-        let sealed: [UInt8]
-        do {
-            let head = try read(source, at: 0, count: Int(min(source.size, BoxBackupFormat.payloadOffset)))
-            switch BoxBackupFormat.kind(ofPrefix: head) {
-            case .boxBackup, .truncatedPreamble:
-                try BoxBackupFormat.checkPreamble(head, fileSize: source.size)
-            case .other:
-                let tail = try read(source, at: source.size - min(source.size, 8), count: Int(min(source.size, 8)))
-                throw tail == BoxBackupFormat.legacyEndMagic ? BundleError(.legacyBoxBackup) : BundleError(.notABundle)
-            }
-            let tailLength = Int(min(source.size - BoxBackupFormat.payloadOffset, UInt64(BoxBackupFormat.maxTrailerLength)))
-            let tail = try read(source, at: source.size - UInt64(tailLength), count: tailLength)
-            (trailer, sealed) = try BoxBackupTrailer.locate(tail: tail, fileSize: source.size)
-        } catch let error as BundleError {
-            throw BundleFile.bridgeError(error, path: path)
-        } catch {
-            throw BridgeError(.failure, "cannot read \(path): \(error)")
-        }
+        let (source, trailer, sealed) = try openSealed(path: path)
         let payload = SliceSource(source, offset: BoxBackupFormat.payloadOffset, size: trailer.payloadSize)
         // The check reads every byte once; keeping the chain at each block on the way lets the
         // restore send without hashing again.
@@ -82,6 +57,40 @@ public enum BoxBackupFile {
                 BundleError(.damagedBoxBackup(what: "its documents do not match the seal (a byte of them changed)")), path: path)
         }
         return (Verified(trailer: trailer, sealedTrailer: sealed, chain: chain), indexed)
+    }
+
+    /// The preamble and the sealed trailer only (the seal checked, the file's size consistent with
+    /// them; the payload not read): what lists a backup on a stick without reading gigabytes.
+    public static func readSealed(path: String) throws(BridgeError) -> BoxBackupTrailer {
+        try openSealed(path: path).trailer
+    }
+
+    private static func openSealed(path: String) throws(BridgeError) -> (source: FileSource, trailer: BoxBackupTrailer, sealed: [UInt8]) {
+        try InputFile.check(path, what: "box backup file")
+        let source: FileSource
+        do {
+            source = try FileSource(path: path)
+        } catch {
+            throw BridgeError(.failure, "cannot open the box backup \(path): \(error)")
+        }
+        do {
+            let head = try read(source, at: 0, count: Int(min(source.size, BoxBackupFormat.payloadOffset)))
+            switch BoxBackupFormat.kind(ofPrefix: head) {
+            case .boxBackup, .truncatedPreamble:
+                try BoxBackupFormat.checkPreamble(head, fileSize: source.size)
+            case .other:
+                let tail = try read(source, at: source.size - min(source.size, 8), count: Int(min(source.size, 8)))
+                throw tail == BoxBackupFormat.legacyEndMagic ? BundleError(.legacyBoxBackup) : BundleError(.notABundle)
+            }
+            let tailLength = Int(min(source.size - BoxBackupFormat.payloadOffset, UInt64(BoxBackupFormat.maxTrailerLength)))
+            let tail = try read(source, at: source.size - UInt64(tailLength), count: tailLength)
+            let (trailer, sealed) = try BoxBackupTrailer.locate(tail: tail, fileSize: source.size)
+            return (source, trailer, sealed)
+        } catch let error as BundleError {
+            throw BundleFile.bridgeError(error, path: path)
+        } catch {
+            throw BridgeError(.failure, "cannot read \(path): \(error)")
+        }
     }
 
     private static func read(_ source: FileSource, at offset: UInt64, count: Int) throws -> [UInt8] {

@@ -24,12 +24,17 @@ public enum BundleFile {
     /// Only the header (its own SHA-256 checked, nothing after it): what can be shown of a
     /// protected bundle without its password.
     public static func readHeader(path: String) throws(BridgeError) -> BundleHeader {
+        try readHeaderAndLength(path: path).header
+    }
+
+    /// The header and the length the whole file must have, from the header alone.
+    public static func readHeaderAndLength(path: String) throws(BridgeError) -> (header: BundleHeader, length: Int) {
         let handle = try open(path)
         defer { try? handle.close() }
         var prefix: [UInt8] = []
         do {
             while true {
-                if let header = try BundleReader.readHeader(prefix: prefix) { return header }
+                if let found = try BundleReader.readHeaderAndLength(prefix: prefix) { return found }
                 guard let piece = try handle.read(upToCount: readSize), !piece.isEmpty else {
                     throw BundleError(
                         .damaged(

@@ -128,3 +128,9 @@ int mfpb_accept4(int fd, int flags) { return accept4(fd, NULL, NULL, flags); }
 int mfpb_syncfs(int fd) { return syncfs(fd); }
 
 int mfpb_umount(const char *target) { return umount2(target, 0); }
+
+int mfpb_openat(int dirfd, const char *path, int flags, unsigned int mode) { return openat(dirfd, path, flags, (mode_t)mode); }
+
+int mfpb_mount(const char *source, const char *target, const char *type, unsigned long flags, const char *options) {
+    return mount(source, target, type, flags, options);
+}

@@ -140,6 +140,16 @@ public struct BundleReader {
         return try parseHeader(bytes[...])?.header
     }
 
+    /// The header and the length of the whole bundle it describes (header, parts, seals and, when
+    /// protected, each chunk's tag), from the first bytes: `nil` while `prefix` is too short. A file
+    /// of any other length was cut short or had bytes added.
+    public static func readHeaderAndLength(prefix: some Collection<UInt8>) throws(BundleError) -> (header: BundleHeader, length: Int)? {
+        let bytes = Array(prefix)
+        guard let (header, digest, length) = try parseHeader(bytes[...]) else { return nil }
+        let layout = try BundleLayout(header: header, headerDigest: digest)
+        return (header, length + layout.bodyLength + layout.chunkCount * BundleFormat.tagLength)
+    }
+
     /// Reads and verifies a whole bundle held in memory.
     public static func read(_ bytes: some Collection<UInt8>, password: String?) throws(BundleError) -> BundleContents {
         var reader = BundleReader(password: password)

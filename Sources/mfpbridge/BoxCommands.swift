@@ -5,6 +5,7 @@ import BridgeTransfer
 import Foundation
 import MFPBundle
 import MFPKit
+import MFPMedia
 import MFPOperations
 
 struct BoxBackup: ParsableCommand {
@@ -15,34 +16,56 @@ struct BoxBackup: ParsableCommand {
             Streams the documents into FILE.part with durable checkpoints; the file appears under its \
             name, sealed with a trailer (R8), only once complete. After a pulled cable, a power cut or a \
             killed process (exit 8), run the same command again, or `mfpbridge resume`: it continues from \
-            the last checkpoint both sides agree on, never from a corrupt file.
+            the last checkpoint both sides agree on, never from a corrupt file. With --to-media the \
+            backup is made on this computer (its checkpoints too), then put on the stick power-safely, \
+            read back from it and verified; only then does it count as a backup on the stick.
             """)
 
     @OptionGroup var device: DeviceOptions
     @OptionGroup var login: AdminLoginOptions
 
     @Option(name: .shortAndLong, help: ArgumentHelp("The backup file to write.", valueName: "file"))
-    var output: String
+    var output: String?
+
+    @OptionGroup var media: ToMediaOptions
 
     @OptionGroup var waiting: WaitOptions
     @OptionGroup var outputOptions: OutputOptions
 
+    func validate() throws {
+        guard (output != nil) != media.requested else { throw ValidationError("give -o FILE or --to-media [STICK] (one of them)") }
+    }
+
     func run() throws {
         let context = CommandContext.make(outputOptions, label: "box-backup", reconnect: waiting.policy)
+        let destination = try media.requested ? MediaDestination.forCommand(media.name, create: true) : nil
+        let output =
+            try destination != nil ? MediaTransfer.outgoingPath(context.workspace, address: device.device, box: true) : self.output!
         let backup = BoxBackupRun(
             target: device.target(user: login.user, passwordFile: login.adminPasswordFile), output: output,
             arguments: device.rerunArguments(
-                "box-backup", ["-o", OperationLog.absolute(output)], user: login.user,
-                passwordFile: login.adminPasswordFile))
+                "box-backup", media.requested ? ["--to-media", media.stick ?? ""] : ["-o", OperationLog.absolute(output)],
+                user: login.user, passwordFile: login.adminPasswordFile))
         let result = try backup.run(context)
+        var file = output
+        var afterwards: String?
+        if let destination {
+            let written = try MediaTransfer.publish(
+                output, origin: result.origin, box: true, to: destination, verify: { _ = try BoxBackupFile.verify(path: $0) },
+                events: context.events)
+            file = written.path
+            afterwards = try destination.finishForCommand()
+        }
         if outputOptions.json {
             Output.json([
-                "file": output, "bytes": "\(result.size)", "documents": "\(result.documents)", "resumedFrom": "\(result.resumedFrom)",
+                "file": file, "bytes": "\(result.size)", "documents": "\(result.documents)", "resumedFrom": "\(result.resumedFrom)",
             ])
         } else {
             let resumed = result.resumedFrom > 0 ? ", resumed at byte \(result.resumedFrom)" : ""
             Output.line(
-                "Backed up \(result.documents) box documents (\(result.size) bytes) from \(result.origin.model) to \(output)\(resumed).")
+                "Backed up \(result.documents) box documents (\(result.size) bytes) from \(result.origin.model) to \(file)\(resumed)\(destination != nil ? " (read back from the stick and verified)" : "")."
+            )
+            if let afterwards { Output.line(afterwards) }
         }
     }
 }
@@ -56,14 +79,18 @@ struct BoxRestore: ParsableCommand {
             language, R9 class: exit 7). The documents are streamed into the machine's durable staging \
             with checkpoints; only when all have arrived and match does the machine switch to them, in \
             one atomic step (R3): a power cut leaves the old documents or the new, never a mix. After an \
-            interruption (exit 8), run the same command again or `mfpbridge resume`.
+            interruption (exit 8), run the same command again or `mfpbridge resume`. With --from-media \
+            the backup chosen on the stick (--pick NAME, or --latest: the newest of the machine \
+            addressed) is copied to this computer first, so the stick may be pulled during the restore.
             """)
 
     @OptionGroup var device: DeviceOptions
     @OptionGroup var login: AdminLoginOptions
 
     @Argument(help: ArgumentHelp("The box backup file.", valueName: "file"))
-    var file: String
+    var file: String?
+
+    @OptionGroup var media: FromMediaOptions
 
     @Flag(name: .long, help: "Do not ask for confirmation.")
     var yes = false
@@ -71,17 +98,24 @@ struct BoxRestore: ParsableCommand {
     @OptionGroup var waiting: WaitOptions
     @OptionGroup var outputOptions: OutputOptions
 
+    func validate() throws { try media.validate(hasFile: file != nil) }
+
     func run() throws {
+        let context = CommandContext.make(outputOptions, label: "box-restore", reconnect: waiting.policy).askingPasswordOnce()
+        let target = device.target(user: login.user, passwordFile: login.adminPasswordFile)
+        // From a stick: the chosen backup is copied here first, so the stick may leave.
+        let fromStick = try media.requested ? media.take(.box, target: target, context: context) : nil
+        let file = fromStick ?? self.file!
         // Every field used below (origin, size, documents) is read only once the file verified (R8).
         let (backup, payload) = try BoxBackupFile.verify(path: file)
-        let context = CommandContext.make(outputOptions, label: "box-restore", reconnect: waiting.policy)
         let restore = BoxRestoreRun(
-            target: device.target(user: login.user, passwordFile: login.adminPasswordFile), file: file,
+            target: target, file: file,
             backup: backup, payload: payload,
             arguments: device.rerunArguments(
                 "box-restore", [OperationLog.absolute(file), "--yes"], user: login.user,
                 passwordFile: login.adminPasswordFile))
         let result = try restore.run(context) { _ in try confirm(backup) }
+        if let fromStick { _ = try? Syscall.removeIfPresent(fromStick) }
         switch result.outcome {
         case let .applied(stream):
             let resumed = stream.resumedFrom > 0 ? ", resumed at byte \(stream.resumedFrom)" : ""

@@ -16,14 +16,18 @@ struct Import: ParsableCommand {
             what is about to be overwritten is saved as a snapshot (`mfpbridge rollback` restores it), \
             and the machine stages the import and applies it in one atomic step (R3). The settings travel \
             as a resumable stream: after a pulled cable or a killed command (exit 8; nothing is applied) \
-            the same command continues from the machine's last checkpoint.
+            the same command continues from the machine's last checkpoint. With --from-media the \
+            backup chosen on the stick (--pick NAME, or --latest: the newest of the machine addressed) \
+            is copied to this computer first, so the stick may be pulled while the machine is written.
             """)
 
     @OptionGroup var device: DeviceOptions
     @OptionGroup var login: AdminLoginOptions
 
     @Argument(help: ArgumentHelp("The bundle to import.", valueName: "file"))
-    var file: String
+    var file: String?
+
+    @OptionGroup var media: FromMediaOptions
 
     @Option(
         name: .long,
@@ -43,8 +47,16 @@ struct Import: ParsableCommand {
 
     @OptionGroup var outputOptions: OutputOptions
 
+    func validate() throws { try media.validate(hasFile: file != nil) }
+
     func run() throws {
         let selections = try category.isEmpty ? nil : parseSelections(category)
+        let target = device.target(user: login.user, passwordFile: login.adminPasswordFile)
+        // From a stick: the chosen backup is copied here first, so the stick may leave.
+        let fromStick =
+            try media.requested
+            ? media.take(.settings, target: target, context: CommandContext.make(outputOptions, label: "import").askingPasswordOnce()) : nil
+        let file = fromStick ?? self.file!
         let bundle = try MFPBundleCodec().read(path: file, password: try Secret.bundlePassword(file: passwordFile))
         let options = PendingOptions(categories: category, bundlePasswordFile: passwordFile.map(OperationLog.absolute), confirmed: yes)
         let arguments = device.rerunArguments(
@@ -53,9 +65,10 @@ struct Import: ParsableCommand {
                 + (passwordFile.map { ["--password-file", OperationLog.absolute($0)] } ?? []) + (yes ? ["--yes"] : []),
             user: login.user, passwordFile: login.adminPasswordFile)
         let run = SettingsImport(
-            target: device.target(user: login.user, passwordFile: login.adminPasswordFile), bundlePath: file,
+            target: target, bundlePath: file,
             bundle: bundle, selections: selections, dryRun: dryRun, options: options, arguments: arguments)
         try ImportRendering(output: outputOptions, yes: yes).run(run)
+        if let fromStick { _ = try? Syscall.removeIfPresent(fromStick) }
     }
 }
 

@@ -5,8 +5,9 @@ import MFPMedia
 
 struct Media: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "USB memory media (sticks): list them, eject one.",
-        subcommands: [MediaListCommand.self, MediaEjectCommand.self], defaultSubcommand: MediaListCommand.self)
+        abstract: "USB memory media (sticks): list them, their backups, put a backup on one, eject one.",
+        subcommands: [MediaListCommand.self, MediaBackupsCommand.self, MediaPutCommand.self, MediaEjectCommand.self],
+        defaultSubcommand: MediaListCommand.self)
 }
 
 struct MediaListCommand: ParsableCommand {

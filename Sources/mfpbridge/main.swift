@@ -7,7 +7,7 @@ import Foundation
 // Maps every failure to the documented exit codes (README, "Exit codes"); ArgumentParser's own
 // usage errors become 2.
 do {
-    var command = try MFPBridge.parseAsRoot()
+    var command = try MFPBridge.parseAsRoot(MediaOptionValues.normalize(Array(CommandLine.arguments.dropFirst())))
     try command.run()
 } catch let error as BridgeError {
     Output.fail(error)
