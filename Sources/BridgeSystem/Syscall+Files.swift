@@ -285,4 +285,10 @@ extension Syscall {
     public static func unmount(_ path: String) throws(SystemError) {
         _ = try valueOrErrno("umount", path: path) { mfpb_umount(path) }
     }
+
+    /// `umount2(path, MNT_DETACH)`: only for a medium already gone, whose mount has nothing left
+    /// to write and would otherwise stay behind, dead.
+    public static func detachMount(_ path: String) throws(SystemError) {
+        _ = try valueOrErrno("umount", path: path) { mfpb_umount_detach(path) }
+    }
 }

@@ -128,6 +128,7 @@ int mfpb_accept4(int fd, int flags) { return accept4(fd, NULL, NULL, flags); }
 int mfpb_syncfs(int fd) { return syncfs(fd); }
 
 int mfpb_umount(const char *target) { return umount2(target, 0); }
+int mfpb_umount_detach(const char *target) { return umount2(target, MNT_DETACH); }
 
 int mfpb_openat(int dirfd, const char *path, int flags, unsigned int mode) { return openat(dirfd, path, flags, (mode_t)mode); }
 

@@ -33,8 +33,9 @@ public final class MediaDestination: @unchecked Sendable {
 
     /// Resolves `name` (label, device, path, or nil for the one stick). `create` makes the
     /// backups folder when it is missing (for writing); reading a stick without it finds no backups.
+    /// A stick mounted here is mounted read-only unless `writable` (which `create` implies).
     public static func open(
-        _ name: String?, create: Bool, media: [RemovableMedium] = MediaScanner.scan(),
+        _ name: String?, create: Bool, writable: Bool = false, media: [RemovableMedium] = MediaScanner.scan(),
         mounts: MountTable = MediaScanner.currentMounts()
     ) throws(MediaError) -> MediaDestination {
         if let name, isPath(name) {
@@ -70,7 +71,7 @@ public final class MediaDestination: @unchecked Sendable {
             let folder = try MediaFolder(opening: point).subfolder(folderName, create: create)
             return MediaDestination(root: point, medium: medium, folder: folder, mountedHere: nil)
         }
-        let point = try mount(medium, readOnly: !create)
+        let point = try mount(medium, readOnly: !(create || writable))
         do throws(MediaError) {
             let folder = try MediaFolder(opening: point).subfolder(folderName, create: create)
             return MediaDestination(root: point, medium: medium, folder: folder, mountedHere: point)
@@ -81,15 +82,19 @@ public final class MediaDestination: @unchecked Sendable {
         }
     }
 
-    /// Unmounts the stick if this process mounted it (synced first; never lazily).
+    /// Unmounts the stick if this process mounted it (synced first; never lazily). The folder is
+    /// closed: the destination is done with.
     public func finish() throws(MediaError) {
-        guard let point = mountedHere else { return }
+        guard let point = mountedHere else {
+            folder.close()
+            return
+        }
         do throws(SystemError) {
             try Syscall.syncFileSystem(descriptor: folder.descriptor)
         } catch {
             throw folder.classify(error, doing: "sync", name: ".")
         }
-        // The folder's descriptor would keep the mount busy: unmount through a fresh lookup.
+        folder.close()
         do throws(SystemError) {
             try Syscall.unmount(point)
             _ = try? Syscall.rmdir(point)
@@ -98,6 +103,18 @@ public final class MediaDestination: @unchecked Sendable {
             throw MediaError(
                 .other, path: point,
                 detail: "cannot unmount the stick mounted here (\(error.symbol)): run `mfpbridge media eject` before pulling it")
+        }
+    }
+
+    /// After a failure: the folder closed and, if this process mounted the stick, its mount
+    /// undone: unmounted if it can be, detached if the stick is gone (nothing is left to write).
+    public func abandon() {
+        let present = folder.mediumPresent
+        folder.close()
+        guard let point = mountedHere else { return }
+        if (try? Syscall.unmount(point)) != nil || (!present && (try? Syscall.detachMount(point)) != nil) {
+            _ = try? Syscall.rmdir(point)
+            mountedHere = nil
         }
     }
 

@@ -9,7 +9,7 @@ import Glibc // stat, the O_* and S_* constants only; the calls go through Bridg
 public final class MediaFolder: @unchecked Sendable {
     /// The path it was opened by (for messages; never used to reach it again).
     public let path: String
-    public let descriptor: Int32
+    public private(set) var descriptor: Int32
     /// `st_dev` of the folder when it was opened.
     public let device: UInt64
     public let inode: UInt64
@@ -34,7 +34,14 @@ public final class MediaFolder: @unchecked Sendable {
         }
     }
 
-    deinit { Syscall.close(descriptor) }
+    deinit { close() }
+
+    /// Closes the folder (an open folder keeps its file system busy: unmounting needs it closed).
+    public func close() {
+        guard descriptor >= 0 else { return }
+        Syscall.close(descriptor)
+        descriptor = -1
+    }
 
     /// Opens (creating it if needed) the subfolder `name`.
     public func subfolder(_ name: String, create: Bool) throws(MediaError) -> MediaFolder {

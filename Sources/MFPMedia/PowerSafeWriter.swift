@@ -25,8 +25,13 @@ public enum PowerSafeWriter {
         public var bytes: UInt64
     }
 
-    /// Bytes copied per write.
+    /// Bytes copied per write: 1 MiB, or an eighth of a small file (so that even a small file is
+    /// written in several pieces, and a pull can land between them).
     public static let pieceSize = 1 << 20
+
+    static func piece(for size: UInt64) -> Int {
+        Int(max(64 << 10, min(UInt64(pieceSize), size / 8)))
+    }
 
     /// Room kept free beyond the file itself: directory entries and the last cluster.
     public static let slack: UInt64 = 1 << 20
@@ -69,7 +74,7 @@ public enum PowerSafeWriter {
             let output = try Syscall.openAt(folder.descriptor, partial, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode: 0o644)
             defer { Syscall.close(output) }
             stage = "write"
-            try copy(input, to: output, size: size) { done in progress(.writing, done, size) }
+            try copy(input, to: output, size: size, piece: piece(for: size)) { done in progress(.writing, done, size) }
             stage = "fsync"
             try Syscall.fsync(output, path: partial)
             progress(.synced, size, size)
@@ -118,8 +123,8 @@ public enum PowerSafeWriter {
 
     static let nothing = "nothing was written to the stick; the previous backups on it are intact"
 
-    private static func copy(_ input: Int32, to output: Int32, size: UInt64, progress: (UInt64) -> Void) throws(SystemError) {
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: pieceSize, alignment: 4096)
+    private static func copy(_ input: Int32, to output: Int32, size: UInt64, piece: Int, progress: (UInt64) -> Void) throws(SystemError) {
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: piece, alignment: 4096)
         defer { buffer.deallocate() }
         var done: UInt64 = 0
         var paused = false

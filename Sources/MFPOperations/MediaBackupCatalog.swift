@@ -23,6 +23,8 @@ public enum MediaBackupCatalog {
         public var passwordProtected: Bool?
         /// Box: how many documents.
         public var documents: Int?
+        /// Every byte read and its seal checked (`verify`); nil when only the header was read.
+        public var verified: Bool?
     }
 
     public struct Incomplete: Sendable, Codable, Equatable {
@@ -65,6 +67,37 @@ public enum MediaBackupCatalog {
         }
         backups.sort { ($0.createdAt, $0.name) > ($1.createdAt, $1.name) }
         return Listing(folder: folder.path, backups: backups, incomplete: incomplete)
+    }
+
+    /// Reads every byte of every listed backup and checks its seal (R8): a backup that fails moves
+    /// to the incomplete ones, with the reason. A protected bundle is read with `password`; without
+    /// it, its header and length stand (`verified` false).
+    public static func verify(_ listing: inout Listing, in folder: MediaFolder, password: String?) throws(MediaError) {
+        var kept: [Backup] = []
+        for var backup in listing.backups {
+            let path = folder.procPath(backup.name)
+            let outcome = Result { () throws(BridgeError) in
+                if backup.kind == .box {
+                    _ = try BoxBackupFile.verify(path: path)
+                } else if backup.passwordProtected != true || password != nil {
+                    _ = try BundleFile.read(path: path, password: password)
+                } else {
+                    return false
+                }
+                return true
+            }
+            switch outcome {
+            case let .success(read):
+                backup.verified = read
+                kept.append(backup)
+            case let .failure(error):
+                try folder.checkStillThere()
+                listing.incomplete.append(
+                    Incomplete(
+                        name: backup.name, bytes: backup.bytes, reason: error.message.replacingOccurrences(of: path + ": ", with: "")))
+            }
+        }
+        listing.backups = kept
     }
 
     /// Removes the incomplete files of `listing`; returns the names removed.

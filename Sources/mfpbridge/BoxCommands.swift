@@ -39,6 +39,8 @@ struct BoxBackup: ParsableCommand {
     func run() throws {
         let context = CommandContext.make(outputOptions, label: "box-backup", reconnect: waiting.policy)
         let destination = try media.requested ? MediaDestination.forCommand(media.name, create: true) : nil
+        // A failure leaves the stick as it was found (a mount made here undone); after finish() a no-op.
+        defer { destination?.abandon() }
         let output =
             try destination != nil ? MediaTransfer.outgoingPath(context.workspace, address: device.device, box: true) : self.output!
         let backup = BoxBackupRun(

@@ -59,6 +59,8 @@ struct Export: ParsableCommand {
         let context = CommandContext.make(outputOptions, label: "export")
         // The stick is opened first: no stick, or a read-only one, fails before the machine is touched.
         let destination = try media.requested ? MediaDestination.forCommand(media.name, create: true) : nil
+        // A failure leaves the stick as it was found (a mount made here undone); after finish() a no-op.
+        defer { destination?.abandon() }
         let output =
             try destination != nil ? MediaTransfer.outgoingPath(context.workspace, address: device.device, box: false) : self.output!
         let options = PendingOptions(categories: category, all: all, bundlePasswordFile: passwordFile.map(OperationLog.absolute))

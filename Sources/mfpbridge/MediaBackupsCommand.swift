@@ -15,7 +15,8 @@ struct MediaBackupsCommand: ParsableCommand {
             sealed trailer (a box backup) checks and whose length is the one it describes; newest first. \
             Anything else there of ours is listed as incomplete, with the reason: a partial copy, an \
             empty file (a pull right after the write, on FAT), a file cut short. --clean removes the \
-            incomplete files (never a backup). Every byte of a backup is checked again when it is taken \
+            incomplete files (never a backup). --verify reads every byte of every backup and checks its \
+            seal; one that fails is listed as incomplete. Every byte of a backup is checked again when it is taken \
             (import or box-restore --from-media; R8). Exit 0, 2 when STICK names none or several, 3 \
             when no stick is present.
             """)
@@ -24,6 +25,15 @@ struct MediaBackupsCommand: ParsableCommand {
 
     @Flag(name: .long, help: "Remove the incomplete files.")
     var clean = false
+
+    @Flag(name: .long, help: "Read every byte of every backup and check its seal (R8); a protected bundle needs its password.")
+    var verify = false
+
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "With --verify: the protected bundles' password, in this file's first line; or MFPBRIDGE_BUNDLE_PASSWORD.", valueName: "file"))
+    var passwordFile: String?
 
     @OptionGroup var output: OutputOptions
 
@@ -35,8 +45,20 @@ struct MediaBackupsCommand: ParsableCommand {
     }
 
     func run() throws {
-        let destination = try MediaDestination.forCommand(stick, create: false)
-        let listing = try destination.listing()
+        let destination = try MediaDestination.forCommand(stick, create: false, writable: clean)
+        // A failure leaves the stick as it was found (a mount made here undone); after finish() a no-op.
+        defer { destination.abandon() }
+        var listing = try destination.listing()
+        if verify {
+            let password =
+                try passwordFile != nil || ProcessInfo.processInfo.environment["MFPBRIDGE_BUNDLE_PASSWORD"] != nil
+                ? Secret.bundlePassword(file: passwordFile) : nil
+            do throws(MediaError) {
+                try MediaBackupCatalog.verify(&listing, in: destination.folder, password: password)
+            } catch {
+                throw BridgeError(MediaTransfer.mediaStatus(error), error.description)
+            }
+        }
         var removed: [String] = []
         if clean {
             do throws(MediaError) {
@@ -56,8 +78,9 @@ struct MediaBackupsCommand: ParsableCommand {
                 backup.kind == .box
                 ? "box documents: \(backup.documents ?? 0)"
                 : "settings: \(backup.categories?.count ?? 0) categories\(backup.passwordProtected == true ? ", password-protected" : "")"
+            let checked = backup.verified == true ? ", verified" : backup.verified == false ? ", header checked (no password)" : ""
             Output.line(
-                "\(backup.name)  \(backup.model) \(backup.serialNumber), \(backup.createdAt.formatted(.iso8601)), \(MediaListCommand.size(backup.bytes)), \(what)"
+                "\(backup.name)  \(backup.model) \(backup.serialNumber), \(backup.createdAt.formatted(.iso8601)), \(MediaListCommand.size(backup.bytes)), \(what)\(checked)"
             )
         }
         for file in listing.incomplete {
@@ -103,6 +126,8 @@ struct MediaPutCommand: ParsableCommand {
             ? Secret.bundlePassword(file: passwordFile) : nil
         let (origin, created, box, verify) = try Self.checker(for: file, password: password)
         let destination = try MediaDestination.forCommand(stick, create: true)
+        // A failure leaves the stick as it was found (a mount made here undone); after finish() a no-op.
+        defer { destination.abandon() }
         // Named by when the backup was made: the same backup put twice is refused, not doubled.
         let name = MediaBackupName.make(origin: origin, box: box, at: created)
         let written: PowerSafeWriter.Written

@@ -72,9 +72,9 @@ enum MediaOptionValues {
 
 extension MediaDestination {
     /// Opens the stick for a command, errors as the commands report them.
-    static func forCommand(_ name: String?, create: Bool) throws(BridgeError) -> MediaDestination {
+    static func forCommand(_ name: String?, create: Bool, writable: Bool = false) throws(BridgeError) -> MediaDestination {
         do throws(MediaError) {
-            return try MediaDestination.open(name, create: create)
+            return try MediaDestination.open(name, create: create, writable: writable)
         } catch {
             throw BridgeError(MediaTransfer.mediaStatus(error), error.description)
         }
@@ -126,6 +126,8 @@ extension FromMediaOptions {
     /// unmounted again if this command mounted it): the path of the copy.
     func take(_ kind: MediaBackupCatalog.Backup.Kind, target: DeviceTarget, context: OperationContext) throws -> String {
         let destination = try MediaDestination.forCommand(name, create: false)
+        // A failure leaves the stick as it was found (a mount made here undone); after finish() a no-op.
+        defer { destination.abandon() }
         let listing = try destination.listing()
         let serial = latest ? try MediaTransfer.serialNumber(of: target, context: context) : nil
         let backup = try MediaBackupCatalog.choose(listing, kind: kind, pick: pick, latestFor: serial)

@@ -23,7 +23,7 @@ rig() {
 }
 
 fail() { echo "FAILED: $*"; exit 1; }
-note() { echo "--- $*"; }
+note() { echo "--- [$(cut -d' ' -f1 /proc/uptime)] $*"; }
 check() { local why=$1; shift; "$@" || fail "$why"; }
 
 # Runs a command as "tech" (in the udev rule's group plugdev) or "outsider" (in no group).
@@ -40,9 +40,10 @@ as_outsider() {
 
 # Runs "$@", keeps its output in $out and its exit code in $code (never fails).
 run() {
+  local started=$(date +%s.%N)
   out=$("$@" 2>&1)
   code=$?
-  printf '$ %s\n%s\n(exit %s)\n' "$*" "$out" "$code"
+  printf '$ %s\n%s\n(exit %s, %.1f s)\n' "$*" "$out" "$code" "$(echo "$(date +%s.%N) - $started" | bc)"
 }
 
 # The sysfs folder of the USB device with this serial number (empty if absent).

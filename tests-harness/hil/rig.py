@@ -104,9 +104,15 @@ class Stick:
     def make(self, mib=64):
         subprocess.run([os.path.join(HERE, 'make-stick.sh'), self.fs, str(mib), self.image, self.label], check=True)
 
-    def device(self):
+    def device(self, write_protected=False):
+        drive = self.name + ('-ro' if write_protected else '-disk')
         return {'driver': 'usb-storage', 'id': self.name, 'bus': 'xhci.0', 'port': str(self.port),
-                'drive': self.name + '-disk', 'removable': 'on', 'serial': self.serial}
+                'drive': drive, 'removable': 'on', 'serial': self.serial}
+
+    def read_only_node(self):
+        """A read-only view of the same image: plugged in on it, the stick reports its
+        write-protect switch on (the kernel's sd driver reads it, sysfs ro is 1)."""
+        return {'driver': 'raw', 'node-name': self.name + '-ro', 'file': self.name + '-file', 'read-only': True}
 
     def arguments(self):
         return ['-blockdev', 'driver=file,filename=%s,node-name=%s-file' % (self.image, self.name),
@@ -173,6 +179,7 @@ class Rig:
         self.machines['lab-mfp'] = Machine(self, 'lab-mfp', 'lab-mfp', 3)
         self.main, self.target = self.machines[main], self.machines[target]
         self.sticks = {s.name: s for s in (Stick(self, 'vfat', 4), Stick(self, 'exfat', 5))}
+        self.read_only_nodes = set()
         self.qmp = QMP(os.path.join(self.work, 'qmp.sock'))
 
     def record(self, pid, what):
@@ -265,7 +272,7 @@ class Rig:
 
     def answer(self, words):
         verb, rest = words[0], words[1:]
-        if verb in ('stick-pull', 'stick-plug'):
+        if verb in ('stick-pull', 'stick-plug', 'stick-plug-write-protected'):
             stick = self.sticks.get(rest[0]) if rest else None
             if stick is None:
                 raise RuntimeError('no stick %r on the rig (%s)' % (rest[:1], ', '.join(self.sticks)))
@@ -274,6 +281,12 @@ class Rig:
                 self.qmp.command('device_del', {'id': stick.name})
                 self.qmp.deleted(stick.name)
                 return 'pulled'
+            if verb == 'stick-plug-write-protected':
+                if stick.name not in self.read_only_nodes:
+                    self.qmp.command('blockdev-add', stick.read_only_node())
+                    self.read_only_nodes.add(stick.name)
+                self.qmp.command('device_add', stick.device(write_protected=True))
+                return 'plugged in, write-protected'
             self.qmp.command('device_add', stick.device())
             return 'plugged in'
         machine = self.machines.get(rest[0]) if rest else None

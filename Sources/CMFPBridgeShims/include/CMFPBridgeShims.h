@@ -28,6 +28,7 @@ int mfpb_pipe2(int fds[2], int flags);
 int mfpb_accept4(int fd, int flags);
 int mfpb_syncfs(int fd);
 int mfpb_umount(const char *target);
+int mfpb_umount_detach(const char *target);
 // openat is variadic (its mode); mount is declared only under _GNU_SOURCE headers here.
 int mfpb_openat(int dirfd, const char *path, int flags, unsigned int mode);
 int mfpb_mount(const char *source, const char *target, const char *type, unsigned long flags, const char *options);
