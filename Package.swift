@@ -109,7 +109,7 @@ let package = Package(
         .executableTarget(
             name: "mfpbridge-bench",
             dependencies: [
-                "BridgeSystem", "BridgeWire", "BridgeLink", "BridgeTransfer", "MFPTestTools", "CLibUSB",
+                "BridgeSystem", "BridgeWire", "BridgeLink", "BridgeTransfer", "BridgeClient", "MFPMedia", "MFPTestTools", "CLibUSB",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         // Test tools (not a product): the seeded wire fuzz campaign (tests, mfpbridge-bench fuzz) and
@@ -141,7 +141,7 @@ let package = Package(
         .testTarget(
             name: "USBTests",
             dependencies: [
-                "BridgeLink", "BridgeWire", "BridgeClient", "MFPKit", "MFPTestTools", "CLibUSB",
+                "BridgeLink", "BridgeWire", "BridgeClient", "MFPKit", "MFPMedia", "MFPTestTools", "CLibUSB",
                 .product(name: "Logging", package: "swift-log"),
             ]),
         .testTarget(

@@ -59,6 +59,9 @@ public final class USBHotplugMonitor {
         udev_monitor_unref(monitor)
     }
 
+    /// The monitor's descriptor: readable when an event waits (for a caller polling several).
+    public var descriptor: Int32 { fd }
+
     /// The allowed devices present now (each also remembered for its later "remove").
     public func present() throws(LinkError) -> [USBHotplugEvent] {
         let devices = try USBDeviceScanner.list(allowList: allowList)
@@ -77,18 +80,10 @@ public final class USBHotplugMonitor {
     public func next(timeout: Duration) throws(LinkError) -> USBHotplugEvent? {
         let deadline = ContinuousClock.now + timeout
         while true {
-            var fds = [pollfd(fd: fd, events: Int16(POLLIN), revents: 0)]
-            let ready: Int32
             do throws(SystemError) {
-                ready = try Syscall.poll(&fds, timeoutMilliseconds: (deadline - .now).pollMilliseconds)
-            } catch  where error.errno == EINTR {
-                continue
+                guard try Syscall.waitReadable(fd, until: deadline) else { return nil }
             } catch {
                 throw LinkError(code: .io, message: "waiting for udev events failed", errno: error.errno)
-            }
-            if ready == 0 {
-                if ContinuousClock.now >= deadline { return nil }
-                continue
             }
             guard let device = udev_monitor_receive_device(monitor) else { continue }
             let snapshot = UDevSnapshot(device)

@@ -111,6 +111,22 @@ extension Syscall {
     }
 }
 
+extension Syscall {
+    /// Waits until `fd` is readable (or hung up) or `deadline` passes: true when it is. An
+    /// interrupted poll, or one that returns early, waits again for what is left.
+    public static func waitReadable(_ fd: Int32, until deadline: ContinuousClock.Instant) throws(SystemError) -> Bool {
+        while true {
+            var fds = [pollfd(fd: fd, events: Int16(POLLIN), revents: 0)]
+            do throws(SystemError) {
+                if try poll(&fds, timeoutMilliseconds: (deadline - .now).pollMilliseconds) > 0 { return true }
+            } catch  where error.errno == EINTR {
+                continue
+            }
+            if ContinuousClock.now >= deadline { return false }
+        }
+    }
+}
+
 extension Duration {
     /// Milliseconds for `poll`, rounded up so a short wait never becomes a zero-time spin,
     /// clamped to what `poll` accepts.

@@ -10,6 +10,8 @@
 //   mfpbridge-bench raw-device --link socket:PATH|pty --role send|receive --bytes N [--file PATH]
 //   mfpbridge-bench raw-host --device unix:PATH|serial:PATH --role send|receive --bytes N [--file PATH]
 //     (the two ends of scripts/bench-commands' raw copy: RawCopy.swift)
+//   mfpbridge-bench media-write --file BOX-BACKUP --folder DIR [--rounds N]
+//     (the stick writer against a raw copy; scripts/bench-media makes the media)
 //   mfpbridge-bench usb-echo --device VID:PID [--interface N] [--size B] [--seconds S]
 //     (the raw baseline of scripts/hil-rig --bench, inside the guest)
 
@@ -22,6 +24,6 @@ struct Bench: AsyncParsableCommand {
         abstract: "Speed ratios measured in one run (docs/performance.md), and the long frame-decoder fuzz campaign.",
         subcommands: [
             CRCCommand.self, FuzzCommand.self, TransferCommand.self, TransferOneCommand.self, ResumeCommand.self,
-            MemoryCommand.self, RawDeviceCommand.self, RawHostCommand.self, USBEchoCommand.self,
+            MemoryCommand.self, RawDeviceCommand.self, RawHostCommand.self, USBEchoCommand.self, MediaWriteCommand.self,
         ])
 }

@@ -72,7 +72,7 @@ struct MediaCommandTests {
         #expect(unknown.status == 2 && unknown.stderr.contains("media backups"), "\(unknown.stderr)")
     }
 
-    @Test("what a pull leaves is listed as incomplete, never as a backup, and --clean removes only that")
+    @Test("R8: what a pull leaves is listed as incomplete, never as a backup, and --clean removes only that")
     func incompleteFilesAreNeverBackups() throws {
         let stick = try CommandRunner.temporaryDirectory()
         let file = try boxBackup()
@@ -139,7 +139,9 @@ struct MediaCommandTests {
         #expect(left.isEmpty, "something was written: \(left)")
     }
 
-    @Test("the stick fills up mid-write: no partial file, the earlier backup intact", .enabled(if: ScratchMedium.usable, ScratchMedium.why))
+    @Test(
+        "R3: the stick fills up mid-write: no partial file, the earlier backup intact",
+        .enabled(if: ScratchMedium.usable, ScratchMedium.why))
     func fullMidWrite() throws {
         let file = try boxBackup()
         let medium = try ScratchMedium(.ext4, mib: 28)
@@ -172,7 +174,7 @@ struct MediaCommandTests {
     }
 
     @Test(
-        "a stick that stops answering mid-write (ext4 on a loop device shrunk to nothing): said as removed",
+        "R3: a stick that stops answering mid-write (ext4 on a loop device shrunk to nothing): said as removed",
         .enabled(if: ScratchMedium.usable, ScratchMedium.why))
     func pulledLoop() throws {
         let file = try boxBackup()
@@ -188,7 +190,7 @@ struct MediaCommandTests {
     }
 
     @Test(
-        "exFAT through FUSE, its connection aborted mid-write: said as removed; remounted, nothing incomplete is a backup",
+        "R3: exFAT through FUSE, its connection aborted mid-write: said as removed; remounted, nothing incomplete is a backup",
         .enabled(if: ScratchMedium.usable && ScratchMedium.hasExfatFuse, Comment(rawValue: "needs root, loop devices and exfat-fuse")))
     func pulledFuse() throws {
         let file = try boxBackup()

@@ -65,6 +65,20 @@ final class USBHarness: Sendable {
 
     func unplug(_ busPath: String) throws { try call(["op": "unplug", "busPath": busPath]) }
 
+    /// Plugs a USB stick (udev and sysfs only: umockdev has no block I/O). `index` 0 is sda, 1 sdb.
+    /// Returns its sysfs path, for ``unplugStick(_:)``.
+    func plugStick(label: String, serial: String, index: Int = 0, fileSystem: String = "vfat", writeProtected: Bool = false) throws
+        -> String
+    {
+        let stick: [String: Any] = [
+            "label": label, "serial": serial, "index": index, "fileSystem": fileSystem, "writeProtected": writeProtected,
+            "sizeBytes": 64 << 20,
+        ]
+        return try #require(try call(["op": "plug_stick", "stick": stick])["syspath"] as? String)
+    }
+
+    func unplugStick(_ syspath: String) throws { try call(["op": "unplug_stick", "syspath": syspath]) }
+
     func set(_ busPath: String, _ settings: [String: Any]) throws {
         try call(settings.merging(["op": "set", "busPath": busPath]) { $1 })
     }

@@ -19,6 +19,8 @@ cp "$HIL_REPO/udev/70-mfpbridge.rules" /run/udev/rules.d/
 /lib/systemd/systemd-udevd --daemon 2>"$HIL_WORK/logs/udevd.log"
 udevadm trigger --action=add
 udevadm settle -t 20
+# A stick plugged back in is scanned at once, not after usb-storage's default second.
+echo 0 >/sys/module/usb_storage/parameters/delay_use 2>/dev/null || true
 echo "HIL-UDEV-READY uptime=$(up)s"
 
 # The rig line to the host: requests out, answers back (raw: no echo, no line editing).

@@ -94,29 +94,27 @@ class Stick:
     """A USB stick (usb-storage) on its own port, its image a file in the work folder, pulled and
     plugged back with QMP device_del and device_add, as a technician yanks a stick."""
 
-    def __init__(self, rig, fs, port):
-        self.rig, self.fs, self.port = rig, fs, port
-        self.name = 'stick-' + fs
-        self.label = 'MFP' + fs.upper()
-        self.serial = 'MFPSTICK-%s' % fs.upper()
+    def __init__(self, rig, fs, port, key=None, locked=False):
+        """`locked`: the stick's write-protect switch is on (its image read-only: the kernel's sd
+        driver reads the switch, sysfs ro is 1)."""
+        self.rig, self.fs, self.port, self.locked = rig, fs, port, locked
+        self.key = key or fs.upper()
+        self.name = 'stick-' + self.key.lower()
+        self.label = 'MFP' + self.key
+        self.serial = 'MFPSTICK-%s' % self.key
         self.image = os.path.join(rig.work, self.name + '.img')
 
     def make(self, mib=64):
         subprocess.run([os.path.join(HERE, 'make-stick.sh'), self.fs, str(mib), self.image, self.label], check=True)
 
-    def device(self, write_protected=False):
-        drive = self.name + ('-ro' if write_protected else '-disk')
+    def device(self):
         return {'driver': 'usb-storage', 'id': self.name, 'bus': 'xhci.0', 'port': str(self.port),
-                'drive': drive, 'removable': 'on', 'serial': self.serial}
-
-    def read_only_node(self):
-        """A read-only view of the same image: plugged in on it, the stick reports its
-        write-protect switch on (the kernel's sd driver reads it, sysfs ro is 1)."""
-        return {'driver': 'raw', 'node-name': self.name + '-ro', 'file': self.name + '-file', 'read-only': True}
+                'drive': self.name + '-disk', 'removable': 'on', 'serial': self.serial}
 
     def arguments(self):
-        return ['-blockdev', 'driver=file,filename=%s,node-name=%s-file' % (self.image, self.name),
-                '-blockdev', 'driver=raw,file=%s-file,node-name=%s-disk' % (self.name, self.name),
+        ro = ',read-only=on' if self.locked else ''
+        return ['-blockdev', 'driver=file,filename=%s,node-name=%s-file%s' % (self.image, self.name, ro),
+                '-blockdev', 'driver=raw,file=%s-file,node-name=%s-disk%s' % (self.name, self.name, ro),
                 '-device', ','.join('%s=%s' % kv for kv in self.device().items())]
 
 
@@ -178,8 +176,8 @@ class Rig:
             self.machines[target] = Machine(self, target, target, 2)
         self.machines['lab-mfp'] = Machine(self, 'lab-mfp', 'lab-mfp', 3)
         self.main, self.target = self.machines[main], self.machines[target]
-        self.sticks = {s.name: s for s in (Stick(self, 'vfat', 4), Stick(self, 'exfat', 5))}
-        self.read_only_nodes = set()
+        self.sticks = {s.name: s for s in (
+            Stick(self, 'vfat', 4), Stick(self, 'exfat', 5), Stick(self, 'vfat', 6, key='LOCKED', locked=True))}
         self.qmp = QMP(os.path.join(self.work, 'qmp.sock'))
 
     def record(self, pid, what):
@@ -227,8 +225,7 @@ class Rig:
         }
         for stick in self.sticks.values():
             stick.make()
-            key = stick.fs.upper()
-            lines.update({'STICK_%s_LABEL' % key: stick.label, 'STICK_%s_SERIAL' % key: stick.serial})
+            lines.update({'STICK_%s_LABEL' % stick.key: stick.label, 'STICK_%s_SERIAL' % stick.key: stick.serial})
         with open(os.path.join(self.work, 'rig.env'), 'w') as f:
             for key, value in lines.items():
                 f.write("export %s='%s'\n" % (key, value))
@@ -272,7 +269,7 @@ class Rig:
 
     def answer(self, words):
         verb, rest = words[0], words[1:]
-        if verb in ('stick-pull', 'stick-plug', 'stick-plug-write-protected'):
+        if verb in ('stick-pull', 'stick-plug'):
             stick = self.sticks.get(rest[0]) if rest else None
             if stick is None:
                 raise RuntimeError('no stick %r on the rig (%s)' % (rest[:1], ', '.join(self.sticks)))
@@ -281,12 +278,6 @@ class Rig:
                 self.qmp.command('device_del', {'id': stick.name})
                 self.qmp.deleted(stick.name)
                 return 'pulled'
-            if verb == 'stick-plug-write-protected':
-                if stick.name not in self.read_only_nodes:
-                    self.qmp.command('blockdev-add', stick.read_only_node())
-                    self.read_only_nodes.add(stick.name)
-                self.qmp.command('device_add', stick.device(write_protected=True))
-                return 'plugged in, write-protected'
             self.qmp.command('device_add', stick.device())
             return 'plugged in'
         machine = self.machines.get(rest[0]) if rest else None

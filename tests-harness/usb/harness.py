@@ -95,7 +95,7 @@ def record(path, node=None, properties=(), attributes=(), descriptors=None):
     """One device in umockdev's text format; sysfs text attributes end in a newline."""
     lines = ['P: ' + path]
     if node:
-        lines.append('N: %s=%s' % node)
+        lines.append('N: %s=%s' % node if node[1] is not None else 'N: ' + node[0])
     lines += ['E: %s=%s' % kv for kv in properties]
     lines += ['A: %s=%s\\n' % kv for kv in attributes]
     if descriptors is not None:
@@ -154,6 +154,47 @@ def device_records(dev, port, devnum):
              ('bInterfaceNumber', '%02x' % i['number']), ('bInterfaceProtocol', '%02x' % i['interfaceProtocol']),
              ('bInterfaceSubClass', '%02x' % i['subclass']), ('bNumEndpoints', '%02x' % 2), ('modalias', alias)]))
     return syspath, node, records
+
+
+def stick_records(stick, port, devnum):
+    """A USB stick as the kernel and udev present one: the usb_device with its mass-storage
+    interface (08/06/50), its SCSI disk (removable, sysfs size in 512-byte sectors) and one
+    partition with a file system (udev's blkid properties); block numbers 8:N*16 and 8:N*16+1."""
+    vid, pid = 0x0781, 0x5567
+    syspath = '%s/1-%d' % (SYSFS_PATH, port)
+    node = '/dev/bus/usb/001/%03d' % devnum
+    index = stick.get('index', 0)
+    disk_name = 'sd' + chr(ord('a') + index)
+    disk_path = '%s/1-%d:1.0/host%d/target%d:0:0/%d:0:0:0/block/%s' % (syspath, port, index, index, index, disk_name)
+    part_path = disk_path + '/' + disk_name + '1'
+    serial, label, fs = stick['serial'], stick['label'], stick.get('fileSystem', 'vfat')
+    sectors = stick.get('sizeBytes', 64 << 20) // 512
+    common = [('ID_BUS', 'usb'), ('ID_VENDOR', stick.get('vendor', 'SanDisk')), ('ID_VENDOR_ENC', udev_escape(stick.get('vendor', 'SanDisk'))),
+              ('ID_MODEL', 'Cruzer_Blade'), ('ID_MODEL_ENC', 'Cruzer\\x20Blade'), ('ID_SERIAL_SHORT', serial),
+              ('ID_SERIAL', 'SanDisk_Cruzer_Blade_%s-0:0' % serial), ('ID_USB_DRIVER', 'usb-storage'),
+              ('ID_USB_INTERFACES', ':080650:'), ('SUBSYSTEM', 'block')]
+    records = [
+        record(syspath, (node[len('/dev/'):], device_descriptors({
+            'vendorID': vid, 'productID': pid, 'interfaces': [{'number': 0, 'interfaceClass': 8, 'subclass': 6, 'interfaceProtocol': 0x50}]}).hex().upper()),
+            [('BUSNUM', '001'), ('DEVNUM', '%03d' % devnum), ('DEVNAME', node), ('DEVTYPE', 'usb_device'), ('DRIVER', 'usb'),
+             ('ID_BUS', 'usb'), ('ID_VENDOR_ID', '%04x' % vid), ('ID_MODEL_ID', '%04x' % pid), ('ID_SERIAL_SHORT', serial),
+             ('MAJOR', '189'), ('MINOR', str(devnum - 1)), ('PRODUCT', '%x/%x/100' % (vid, pid)), ('SUBSYSTEM', 'usb'), ('TYPE', '0/0/0')],
+            [('idVendor', '%04x' % vid), ('idProduct', '%04x' % pid), ('serial', serial), ('product', 'Cruzer Blade'),
+             ('manufacturer', 'SanDisk'), ('busnum', '1'), ('devnum', str(devnum)), ('devpath', str(port)), ('speed', '480'),
+             ('bNumInterfaces', ' 1'), ('bConfigurationValue', '1')]),
+        record('%s/1-%d:1.0' % (syspath, port), None,
+               [('DEVTYPE', 'usb_interface'), ('INTERFACE', '8/6/80'), ('DRIVER', 'usb-storage'), ('SUBSYSTEM', 'usb')],
+               [('bInterfaceClass', '08'), ('bInterfaceSubClass', '06'), ('bInterfaceProtocol', '50'), ('bInterfaceNumber', '00')]),
+        record(disk_path, (disk_name, None),
+               common + [('DEVNAME', '/dev/' + disk_name), ('DEVTYPE', 'disk'), ('MAJOR', '8'), ('MINOR', str(index * 16))],
+               [('size', str(sectors)), ('removable', '1'), ('ro', '1' if stick.get('writeProtected') else '0')]),
+        record(part_path, (disk_name + '1', None),
+               common + [('DEVNAME', '/dev/%s1' % disk_name), ('DEVTYPE', 'partition'), ('MAJOR', '8'), ('MINOR', str(index * 16 + 1)),
+                         ('ID_FS_TYPE', fs), ('ID_FS_USAGE', 'filesystem'), ('ID_FS_LABEL', label), ('ID_FS_LABEL_ENC', udev_escape(label)),
+                         ('ID_FS_UUID', stick.get('uuid', '1234-ABCD')), ('PARTN', '1')],
+               [('size', str(sectors - 2048)), ('partition', '1'), ('start', '2048'), ('ro', '1' if stick.get('writeProtected') else '0')]),
+    ]
+    return syspath, [disk_path, part_path], records
 
 
 def profile_device(name):
@@ -504,6 +545,7 @@ class Bus:
         self.testbed, self.emulators, self.trace = testbed, emulators, trace
         self.devices = {}                            # bus path -> Device (plugged or gone)
         self.next_devnum = 2
+        self.sticks, self.stick_blocks = {}, {}      # syspath -> port, syspath -> block device paths
         self.lock = threading.Lock()
         testbed.add_from_string(hub_record())
 
@@ -532,6 +574,40 @@ class Bus:
         with self.lock:
             self.devices[device.bus_path] = device
         return {'busPath': device.bus_path, 'devnode': node, 'syspath': syspath}
+
+    def plug_stick(self, request):
+        """A USB stick (no data behind it: udev and sysfs only, as umockdev has no block I/O)."""
+        with self.lock:
+            used = {d.port for d in self.devices.values() if not d.gone} | set(self.sticks.values())
+            port = next(p for p in range(1, 9) if p not in used)
+            devnum = self.next_devnum
+            self.next_devnum += 1
+        syspath, blocks, records = stick_records(request['stick'], port, devnum)
+        for text in records:
+            self.testbed.add_from_string(text)
+        with self.lock:
+            self.sticks[syspath] = port
+            self.stick_blocks[syspath] = blocks
+        return {'syspath': syspath}
+
+    def unplug_stick(self, request):
+        syspath = request['syspath']
+        with self.lock:
+            blocks = self.stick_blocks.pop(syspath)
+            self.sticks.pop(syspath)
+        interface = '%s/%s:1.0' % (syspath, os.path.basename(syspath))
+        for path in list(reversed(blocks)) + [interface, syspath]:
+            self.testbed.uevent('/sys' + path, 'remove')
+        self.testbed.remove_device('/sys' + syspath)
+        # As for machines: umockdev leaves the bus and class links behind; a stick plugged in
+        # again (the same names) needs them gone.
+        root = self.testbed.get_root_dir()
+        for folder, name in [('bus/usb/devices', os.path.basename(syspath)), ('bus/usb/devices', os.path.basename(interface))] + [
+                (folder, os.path.basename(block)) for block in blocks for folder in ('class/block', 'block')]:
+            link = os.path.join(root, 'sys', folder, name)
+            if os.path.islink(link):
+                os.unlink(link)
+        return {}
 
     def find(self, bus_path):
         with self.lock:
@@ -585,6 +661,10 @@ class Bus:
             plugged = [d.bus_path for d in self.devices.values() if not d.gone]
         for bus_path in plugged:
             self.unplug({'busPath': bus_path})
+        with self.lock:
+            sticks = list(self.sticks)
+        for syspath in sticks:
+            self.unplug_stick({'syspath': syspath})
         return {}
 
     def serve(self, path):
