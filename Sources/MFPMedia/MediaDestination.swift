@@ -41,7 +41,8 @@ public final class MediaDestination: @unchecked Sendable {
         if let name, isPath(name) {
             let root = MediaFolder.absolute(name)
             let folder = try MediaFolder(opening: root).subfolder(folderName, create: create)
-            let medium = media.first { $0.mountPoints.contains(root) }
+            // The stick under the folder, by the file system's device number (nil: not a stick).
+            let medium = media.first { $0.deviceNumber == folder.blockDevice }
             return MediaDestination(root: root, medium: medium, folder: folder, mountedHere: nil)
         }
         let withFiles = media.filter { $0.fileSystem != nil }

@@ -86,10 +86,12 @@ public final class MediaFolder: @unchecked Sendable {
         }
     }
 
-    /// Free bytes for an unprivileged writer (statvfs `f_bavail`).
-    public func freeBytes() throws(MediaError) -> UInt64 {
+    /// Free bytes for an unprivileged writer (statvfs `f_bavail`); nil when the file system does
+    /// not say (no blocks at all: some FUSE file systems), so that only a write can tell.
+    public func freeBytes() throws(MediaError) -> UInt64? {
         do throws(SystemError) {
             let space = try Syscall.fstatvfs(descriptor)
+            guard space.f_blocks > 0 else { return nil }
             return UInt64(space.f_bavail) * UInt64(space.f_frsize)
         } catch {
             throw classify(error, doing: "read the free space of", name: ".")

@@ -61,8 +61,7 @@ public enum PowerSafeWriter {
                 .other, path: "\(folder.path)/\(name)", detail: "a file of that name is already there (the same backup, put before?)",
                 outcome: nothing)
         }
-        let free = try folder.freeBytes()
-        guard free >= size + slack else {
+        if let free = try folder.freeBytes(), free < size + slack {
             throw MediaError(
                 .full, path: folder.path, detail: "the file needs \(size + slack) bytes and \(free) are free", outcome: nothing)
         }

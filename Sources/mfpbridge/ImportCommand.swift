@@ -53,9 +53,8 @@ struct Import: ParsableCommand {
         let selections = try category.isEmpty ? nil : parseSelections(category)
         let target = device.target(user: login.user, passwordFile: login.adminPasswordFile)
         // From a stick: the chosen backup is copied here first, so the stick may leave.
-        let fromStick =
-            try media.requested
-            ? media.take(.settings, target: target, context: CommandContext.make(outputOptions, label: "import").askingPasswordOnce()) : nil
+        let context = CommandContext.make(outputOptions, label: "import").askingPasswordOnce()
+        let fromStick = try media.requested ? media.take(.settings, target: target, context: context) : nil
         let file = fromStick ?? self.file!
         let bundle = try MFPBundleCodec().read(path: file, password: try Secret.bundlePassword(file: passwordFile))
         let options = PendingOptions(categories: category, bundlePasswordFile: passwordFile.map(OperationLog.absolute), confirmed: yes)
@@ -67,7 +66,7 @@ struct Import: ParsableCommand {
         let run = SettingsImport(
             target: target, bundlePath: file,
             bundle: bundle, selections: selections, dryRun: dryRun, options: options, arguments: arguments)
-        try ImportRendering(output: outputOptions, yes: yes).run(run)
+        try ImportRendering(output: outputOptions, yes: yes).run(run, context: context)
         if let fromStick { _ = try? Syscall.removeIfPresent(fromStick) }
     }
 }
@@ -77,8 +76,9 @@ struct ImportRendering {
     var output: OutputOptions
     var yes: Bool
 
-    func run(_ run: SettingsImport) throws {
-        let context = CommandContext.make(output, label: run.operation)
+    /// `context`: the command's own, when it already opened the machine (the password asked once).
+    func run(_ run: SettingsImport, context given: OperationContext? = nil) throws {
+        let context = given ?? CommandContext.make(output, label: run.operation)
         let outcome = try run.run(context) { plan in
             if !output.json {
                 ImportReport.print(

@@ -73,11 +73,17 @@ enum MediaOptionValues {
 extension MediaDestination {
     /// Opens the stick for a command, errors as the commands report them.
     static func forCommand(_ name: String?, create: Bool, writable: Bool = false) throws(BridgeError) -> MediaDestination {
+        let destination: MediaDestination
         do throws(MediaError) {
-            return try MediaDestination.open(name, create: create, writable: writable)
+            destination = try MediaDestination.open(name, create: create, writable: writable)
         } catch {
             throw BridgeError(MediaTransfer.mediaStatus(error), error.description)
         }
+        if destination.medium == nil {
+            // A folder named by the operator is used as asked; a stick is never guessed.
+            Output.warn("note: \(destination.root) is not on a USB stick (udev lists none there): using it as the folder asked for")
+        }
+        return destination
     }
 
     /// Unmounts what this command mounted; says what the operator may do with the stick now.

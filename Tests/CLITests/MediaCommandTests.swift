@@ -190,11 +190,12 @@ struct MediaCommandTests {
     }
 
     @Test(
-        "R3: exFAT through FUSE, its connection aborted mid-write: said as removed; remounted, nothing incomplete is a backup",
-        .enabled(if: ScratchMedium.usable && ScratchMedium.hasExfatFuse, Comment(rawValue: "needs root, loop devices and exfat-fuse")))
-    func pulledFuse() throws {
+        "R3: exFAT and FAT through FUSE, the connection aborted mid-write: said as removed; remounted, nothing incomplete is a backup",
+        .enabled(if: ScratchMedium.usable && ScratchMedium.hasFuse, Comment(rawValue: "needs root, loop devices, exfat-fuse and fusefat")),
+        arguments: [ScratchMedium.Kind.exfatFuse, .fatFuse])
+    func pulledFuse(_ kind: ScratchMedium.Kind) throws {
         let file = try boxBackup()
-        let medium = try ScratchMedium(.exfatFuse, mib: 32)
+        let medium = try ScratchMedium(kind, mib: 32)
         defer { medium.remove() }
         #expect(try run(["media", "put", file, medium.mountPoint]).status == 0)
         let put = try BackgroundPut(self, file: try reseal(file), into: medium.mountPoint, pauseAt: "writing")
@@ -260,7 +261,7 @@ final class BackgroundPut {
 
 /// A file system on a loop device of this machine's kernel, mounted in a temporary folder.
 final class ScratchMedium {
-    enum Kind { case ext4, exfatFuse }
+    enum Kind: Sendable { case ext4, exfatFuse, fatFuse }
 
     let kind: Kind
     let image: String
@@ -272,7 +273,7 @@ final class ScratchMedium {
     static let usable: Bool =
         geteuid() == 0 && FileManager.default.fileExists(atPath: "/dev/loop-control")
         && (try? sh("command -v losetup mkfs.ext4 fallocate >/dev/null")) != nil
-    static let hasExfatFuse: Bool = (try? sh("command -v mount.exfat-fuse mkfs.exfat >/dev/null")) != nil
+    static let hasFuse: Bool = (try? sh("command -v mount.exfat-fuse mkfs.exfat fusefat mkfs.vfat >/dev/null")) != nil
     static let why = Comment(rawValue: "needs root, loop devices, losetup, mkfs.ext4 and fallocate")
 
     init(_ kind: Kind, mib: Int) throws {
@@ -291,14 +292,15 @@ final class ScratchMedium {
         case .ext4:
             if format { try Self.sh("mkfs.ext4 -q -F -m 0 \(loop)") }
             try Self.sh("mount \(loop) \(mountPoint)")
-        case .exfatFuse:
-            if format { try Self.sh("mkfs.exfat \(loop) >/dev/null") }
+        case .exfatFuse, .fatFuse:
+            if format { try Self.sh(kind == .exfatFuse ? "mkfs.exfat \(loop) >/dev/null" : "mkfs.vfat -F 32 \(loop) >/dev/null") }
             try Self.sh("mountpoint -q /sys/fs/fuse/connections || mount -t fusectl none /sys/fs/fuse/connections")
             let before = Set(try FileManager.default.contentsOfDirectory(atPath: "/sys/fs/fuse/connections"))
             // The FUSE daemon stays: it must not inherit this process's pipes (it would hold them
             // open), so it is started with every descriptor but 0-2 closed (Python's close_fds).
+            let daemon = kind == .exfatFuse ? "mount.exfat-fuse \(loop) \(mountPoint)" : "fusefat -o rw+ \(loop) \(mountPoint)"
             try Self.sh(
-                "python3 -c 'import subprocess as s,sys; sys.exit(s.call(sys.argv[1:], stdin=s.DEVNULL, stdout=s.DEVNULL, stderr=s.DEVNULL))' mount.exfat-fuse \(loop) \(mountPoint)"
+                "python3 -c 'import subprocess as s,sys; sys.exit(s.call(sys.argv[1:], stdin=s.DEVNULL, stdout=s.DEVNULL, stderr=s.DEVNULL))' \(daemon)"
             )
             let after = Set(try FileManager.default.contentsOfDirectory(atPath: "/sys/fs/fuse/connections"))
             fuseConnection = after.subtracting(before).first
@@ -310,7 +312,7 @@ final class ScratchMedium {
     func pull() throws {
         switch kind {
         case .ext4: try Self.sh("truncate -s 0 \(image) && losetup -c \(loop)")
-        case .exfatFuse:
+        case .exfatFuse, .fatFuse:
             let connection = try #require(fuseConnection, "the FUSE connection of the mount was not found")
             try Self.sh("echo 1 > /sys/fs/fuse/connections/\(connection)/abort")
         }
