@@ -87,7 +87,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]),
         // USB memory media: sticks and their partitions (libudev), mount points (mountinfo), space.
-        .target(name: "MFPMedia", dependencies: ["BridgeSystem", "CLibUDev"]),
+        .target(name: "MFPMedia", dependencies: ["BridgeSystem", "CLibUDev", "MFPKit"]),
         // The operations as a library (export, import, rollback, box backup and restore, resume,
         // wait-and-reconnect, history): what the command line and a rig runner drive.
         .target(

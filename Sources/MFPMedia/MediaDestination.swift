@@ -1,6 +1,7 @@
 import BridgeSystem
 import Foundation
 import Glibc // the MS_* constants only; the calls go through BridgeSystem
+import MFPKit
 
 /// Where backups go on a stick, and back: the folder `mfpbridge` at the root of the stick's file
 /// system, opened once (`MediaFolder`). A stick is named by its label or device, or not at all
@@ -130,7 +131,7 @@ public final class MediaDestination: @unchecked Sendable {
                     "the stick is not mounted: open it in the file manager (or `udisksctl mount -b \(medium.devnode)`), or run as root to have mfpbridge mount it"
             )
         }
-        let name = MediaFolder.safeName(medium.label ?? (medium.devnode as NSString).lastPathComponent)
+        let name = fileNameSafe(medium.label ?? (medium.devnode as NSString).lastPathComponent)
         let point = "\(mountBase)/\(name)"
         do throws(SystemError) {
             for folder in ["/run/mfpbridge", mountBase, point] where !Syscall.exists(folder) {
@@ -150,10 +151,5 @@ extension MediaFolder {
     static func absolute(_ path: String) -> String {
         let full = path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
         return (full as NSString).standardizingPath
-    }
-
-    /// Letters, digits and `-_.` kept, anything else `_`.
-    public static func safeName(_ text: String) -> String {
-        String(text.map { $0.isLetter || $0.isNumber || "-_.".contains($0) ? $0 : "_" })
     }
 }

@@ -1,7 +1,6 @@
 import BridgeClient
 import Foundation
 import MFPKit
-import MFPMedia
 
 /// How a backup on a stick is named: machine, model and time, so a listing reads without opening
 /// anything: `SERIAL_MODEL_20261202-101500.mfpb` (settings) or `.mfpbox` (box documents).
@@ -16,7 +15,7 @@ public enum MediaBackupName {
         formatter.dateFormat = "yyyyMMdd-HHmmss"
         let stamp = formatter.string(from: date)
         return
-            "\(machineFileName(origin.serialNumber))_\(MediaFolder.safeName(origin.model))_\(stamp).\(box ? boxExtension : settingsExtension)"
+            "\(machineFileName(origin.serialNumber))_\(fileNameSafe(origin.model))_\(stamp).\(box ? boxExtension : settingsExtension)"
     }
 
     /// Whether a name in the backups folder is one of ours (a finished name, not a partial one).

@@ -16,7 +16,7 @@ public enum MediaTransfer {
     public static func outgoingPath(_ workspace: Workspace, address: String, box: Bool) throws -> String {
         let folder = workspace.dataDirectory + "/media/outgoing"
         try DurableFile.makeDirectory(folder)
-        return "\(folder)/\(MediaFolder.safeName(address)).\(box ? MediaBackupName.boxExtension : MediaBackupName.settingsExtension)"
+        return "\(folder)/\(fileNameSafe(address)).\(box ? MediaBackupName.boxExtension : MediaBackupName.settingsExtension)"
     }
 
     public static func incomingPath(_ workspace: Workspace, name: String) throws -> String {
@@ -25,14 +25,14 @@ public enum MediaTransfer {
         return "\(folder)/\(name)"
     }
 
-    /// Puts the finished local backup `local` on the stick under its machine's name, checks the
-    /// copy read back from the stick with `verify`, then removes `local` (kept when anything
-    /// failed: the message says where it is).
+    /// Puts the finished local backup `local` on the stick under its machine's name and `date`,
+    /// checks the copy read back from the stick with `verify`, then removes `local` unless
+    /// `keepingLocal` (it is kept when anything failed: the message says where it is).
     public static func publish(
-        _ local: String, origin: BundleOrigin, box: Bool, to destination: MediaDestination,
-        verify: (String) throws -> Void, events: OperationEvents
+        _ local: String, origin: BundleOrigin, box: Bool, at date: Date = Date(), keepingLocal: Bool = false,
+        to destination: MediaDestination, verify: (String) throws -> Void, events: OperationEvents
     ) throws(BridgeError) -> PowerSafeWriter.Written {
-        let name = MediaBackupName.make(origin: origin, box: box)
+        let name = MediaBackupName.make(origin: origin, box: box, at: date)
         let written: PowerSafeWriter.Written
         do throws(MediaError) {
             written = try PowerSafeWriter.write(local, into: destination.folder, as: name, verify: verify) { stage, done, total in
@@ -47,7 +47,7 @@ public enum MediaTransfer {
                 mediaStatus(error),
                 "\(error). The backup itself is complete on this computer: \(local) (`mfpbridge media put \(local)` puts it on a stick)")
         }
-        _ = try? Syscall.removeIfPresent(local)
+        if !keepingLocal { _ = try? Syscall.removeIfPresent(local) }
         return written
     }
 

@@ -38,7 +38,7 @@ struct BoxBackup: ParsableCommand {
 
     func run() throws {
         let context = CommandContext.make(outputOptions, label: "box-backup", reconnect: waiting.policy)
-        let destination = try media.requested ? MediaDestination.forCommand(media.name, create: true) : nil
+        let destination = try media.requested ? MediaDestination.forOperation(media.name, create: true, events: context.events) : nil
         // A failure leaves the stick as it was found (a mount made here undone); after finish() a no-op.
         defer { destination?.abandon() }
         let output =
@@ -56,7 +56,7 @@ struct BoxBackup: ParsableCommand {
                 output, origin: result.origin, box: true, to: destination, verify: { _ = try BoxBackupFile.verify(path: $0) },
                 events: context.events)
             file = written.path
-            afterwards = try destination.finishForCommand()
+            afterwards = try destination.finishOperation()
         }
         if outputOptions.json {
             Output.json([
@@ -106,7 +106,8 @@ struct BoxRestore: ParsableCommand {
         let context = CommandContext.make(outputOptions, label: "box-restore", reconnect: waiting.policy).askingPasswordOnce()
         let target = device.target(user: login.user, passwordFile: login.adminPasswordFile)
         // From a stick: the chosen backup is copied here first, so the stick may leave.
-        let fromStick = try media.requested ? media.take(.box, target: target, context: context) : nil
+        let fromStick =
+            try media.requested ? MediaTransfer.take(.box, from: media.name, pick: media.pick, target: target, context: context) : nil
         let file = fromStick ?? self.file!
         // Every field used below (origin, size, documents) is read only once the file verified (R8).
         let (backup, payload) = try BoxBackupFile.verify(path: file)

@@ -58,7 +58,7 @@ struct Export: ParsableCommand {
         let bundlePassword = try Secret.bundlePassword(file: passwordFile)
         let context = CommandContext.make(outputOptions, label: "export")
         // The stick is opened first: no stick, or a read-only one, fails before the machine is touched.
-        let destination = try media.requested ? MediaDestination.forCommand(media.name, create: true) : nil
+        let destination = try media.requested ? MediaDestination.forOperation(media.name, create: true, events: context.events) : nil
         // A failure leaves the stick as it was found (a mount made here undone); after finish() a no-op.
         defer { destination?.abandon() }
         let output =
@@ -76,7 +76,7 @@ struct Export: ParsableCommand {
                 output, origin: result.origin, box: false, to: destination,
                 verify: { _ = try BundleFile.read(path: $0, password: bundlePassword) }, events: context.events)
             file = written.path
-            afterwards = try destination.finishForCommand()
+            afterwards = try destination.finishOperation()
         }
         if outputOptions.json {
             Output.json(

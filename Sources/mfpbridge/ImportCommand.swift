@@ -54,7 +54,8 @@ struct Import: ParsableCommand {
         let target = device.target(user: login.user, passwordFile: login.adminPasswordFile)
         // From a stick: the chosen backup is copied here first, so the stick may leave.
         let context = CommandContext.make(outputOptions, label: "import").askingPasswordOnce()
-        let fromStick = try media.requested ? media.take(.settings, target: target, context: context) : nil
+        let fromStick =
+            try media.requested ? MediaTransfer.take(.settings, from: media.name, pick: media.pick, target: target, context: context) : nil
         let file = fromStick ?? self.file!
         let bundle = try MFPBundleCodec().read(path: file, password: try Secret.bundlePassword(file: passwordFile))
         let options = PendingOptions(categories: category, bundlePasswordFile: passwordFile.map(OperationLog.absolute), confirmed: yes)

@@ -45,14 +45,12 @@ struct MediaBackupsCommand: ParsableCommand {
     }
 
     func run() throws {
-        let destination = try MediaDestination.forCommand(stick, create: false, writable: clean)
+        let destination = try MediaDestination.forOperation(stick, create: false, writable: clean, events: CommandContext.events())
         // A failure leaves the stick as it was found (a mount made here undone); after finish() a no-op.
         defer { destination.abandon() }
         var listing = try destination.listing()
         if verify {
-            let password =
-                try passwordFile != nil || ProcessInfo.processInfo.environment["MFPBRIDGE_BUNDLE_PASSWORD"] != nil
-                ? Secret.bundlePassword(file: passwordFile) : nil
+            let password = try Secret.bundlePassword(file: passwordFile)
             do throws(MediaError) {
                 try MediaBackupCatalog.verify(&listing, in: destination.folder, password: password)
             } catch {
@@ -67,7 +65,7 @@ struct MediaBackupsCommand: ParsableCommand {
                 throw BridgeError(.failure, error.description)
             }
         }
-        let afterwards = try destination.finishForCommand()
+        let afterwards = try destination.finishOperation()
         if output.json {
             Output.json(Report(folder: listing.folder, backups: listing.backups, incomplete: listing.incomplete, removed: removed))
             return
@@ -121,58 +119,20 @@ struct MediaPutCommand: ParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func run() throws {
-        let password =
-            try passwordFile != nil || ProcessInfo.processInfo.environment["MFPBRIDGE_BUNDLE_PASSWORD"] != nil
-            ? Secret.bundlePassword(file: passwordFile) : nil
-        let (origin, created, box, verify) = try Self.checker(for: file, password: password)
-        let destination = try MediaDestination.forCommand(stick, create: true)
+        let checked = try MediaTransfer.check(file, password: try Secret.bundlePassword(file: passwordFile))
+        let events = CommandContext.events()
+        let destination = try MediaDestination.forOperation(stick, create: true, events: events)
         // A failure leaves the stick as it was found (a mount made here undone); after finish() a no-op.
         defer { destination.abandon() }
-        // Named by when the backup was made: the same backup put twice is refused, not doubled.
-        let name = MediaBackupName.make(origin: origin, box: box, at: created)
-        let written: PowerSafeWriter.Written
-        do throws(MediaError) {
-            written = try PowerSafeWriter.write(file, into: destination.folder, as: name, verify: verify) { stage, done, total in
-                if stage == .writing { Progress(label: "to stick").update(Int(done), Int(total)) }
-            }
-        } catch {
-            throw BridgeError(MediaTransfer.mediaStatus(error), error.description)
-        }
-        let afterwards = try destination.finishForCommand()
+        let written = try MediaTransfer.publish(
+            file, origin: checked.origin, box: checked.box, at: checked.createdAt, keepingLocal: true, to: destination,
+            verify: checked.verify, events: events)
+        let afterwards = try destination.finishOperation()
         if output.json {
             Output.json(["file": written.path, "bytes": "\(written.bytes)", "verified": "true"])
         } else {
             Output.line("Put \(file) on the stick as \(written.path) (\(written.bytes) bytes, read back from the stick and verified).")
             Output.line(afterwards)
         }
-    }
-
-    /// What the file is, and how its copy is checked: the seal where it can be (box backups,
-    /// bundles with their password), else the header and length and the bytes against FILE.
-    static func checker(for file: String, password: String?) throws -> (BundleOrigin, Date, Bool, @Sendable (String) throws -> Void) {
-        if BoxBackupFile.isBoxBackup(path: file) {
-            let verified = try BoxBackupFile.verify(path: file).verified
-            return (verified.origin, verified.trailer.createdAt, true, { _ = try BoxBackupFile.verify(path: $0) })
-        }
-        let (header, length) = try BundleFile.readHeaderAndLength(path: file)
-        let origin = BundleOrigin(
-            model: header.model, series: header.series, firmware: header.firmware, language: header.displayLanguage,
-            serialNumber: header.sourceSerialNumber)
-        if !header.isPasswordProtected || password != nil {
-            _ = try BundleFile.read(path: file, password: password)
-            return (origin, header.createdAt, false, { _ = try BundleFile.read(path: $0, password: password) })
-        }
-        let size = (try? FileManager.default.attributesOfItem(atPath: file)[.size] as? Int) ?? -1
-        guard size == length else {
-            throw BridgeError(.bundleRejected, "\(file): its length (\(size)) is not the \(length) bytes its header describes")
-        }
-        return (
-            origin, header.createdAt, false,
-            { copy in
-                guard FileManager.default.contentsEqual(atPath: copy, andPath: file) else {
-                    throw BridgeError(.bundleRejected, "the copy differs from \(file)")
-                }
-            }
-        )
     }
 }
