@@ -269,6 +269,8 @@ final class ScratchMedium {
     let mountPoint: String
     var folder: String { mountPoint + "/mfpbridge" }
     private var fuseConnection: String?
+    /// The FUSE daemons started for this medium (one per mount), stopped by remove().
+    private var daemons: [Int32] = []
 
     static let usable: Bool =
         geteuid() == 0 && FileManager.default.fileExists(atPath: "/dev/loop-control")
@@ -298,10 +300,14 @@ final class ScratchMedium {
             let before = Set(try FileManager.default.contentsOfDirectory(atPath: "/sys/fs/fuse/connections"))
             // The FUSE daemon stays: it must not inherit this process's pipes (it would hold them
             // open), so it is started with every descriptor but 0-2 closed (Python's close_fds).
+            // Its PID (found by the mount point in its command line) is recorded and stopped by
+            // remove().
             let daemon = kind == .exfatFuse ? "mount.exfat-fuse \(loop) \(mountPoint)" : "fusefat -o rw+ \(loop) \(mountPoint)"
             try Self.sh(
                 "python3 -c 'import subprocess as s,sys; sys.exit(s.call(sys.argv[1:], stdin=s.DEVNULL, stdout=s.DEVNULL, stderr=s.DEVNULL))' \(daemon)"
             )
+            let pid = try Self.sh("pgrep -n -f -- ' \(mountPoint)$'").trimmingCharacters(in: .whitespacesAndNewlines)
+            daemons.append(try #require(Int32(pid), "no PID for the FUSE daemon on \(mountPoint)"))
             let after = Set(try FileManager.default.contentsOfDirectory(atPath: "/sys/fs/fuse/connections"))
             fuseConnection = after.subtracting(before).first
         }
@@ -330,6 +336,10 @@ final class ScratchMedium {
 
     func remove() {
         _ = try? Self.sh("umount \(mountPoint) 2>/dev/null || umount -l \(mountPoint)")
+        // Only a daemon still serving this mount point (a PID is never taken on trust).
+        for pid in daemons where (try? String(contentsOfFile: "/proc/\(pid)/cmdline", encoding: .utf8))?.contains(mountPoint) == true {
+            kill(pid, SIGKILL)
+        }
         _ = try? Self.sh("losetup -d \(loop)")
         try? FileManager.default.removeItem(atPath: image)
     }
